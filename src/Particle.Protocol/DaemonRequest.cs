@@ -1,0 +1,35 @@
+namespace Particle.Protocol;
+
+/// <summary>One request from the plugin (or particlectl) to particled over the node's unix socket.</summary>
+public sealed class DaemonRequest
+{
+    /// <summary>One of <see cref="Verbs"/>.</summary>
+    public string Verb { get; set; } = "";
+    /// <summary>The CNI network name: it selects the network in the daemon's node config.</summary>
+    public string Network { get; set; } = "";
+    public string? ContainerId { get; set; }
+    public string? IfName { get; set; }
+    /// <summary>CNI_NETNS as the runtime gave it; may be empty on DEL.</summary>
+    public string? Netns { get; set; }
+    /// <summary>CNI_ARGS as parsed key/value pairs (K8S_POD_NAME and friends), for logs and records.</summary>
+    public Dictionary<string, string>? Args { get; set; }
+    /// <summary>CHECK: the addresses the runtime believes the attachment holds (from prevResult).</summary>
+    public List<string>? ExpectedAddresses { get; set; }
+    /// <summary>GC: the attachments that stay; everything else of the network is released.</summary>
+    public List<AttachmentKey>? ValidAttachments { get; set; }
+}
+
+public static class Verbs
+{
+    public const string Add = "ADD";
+    public const string Del = "DEL";
+    public const string Check = "CHECK";
+    public const string Status = "STATUS";
+    public const string Gc = "GC";
+}
+
+public sealed class AttachmentKey
+{
+    public string ContainerId { get; set; } = "";
+    public string IfName { get; set; } = "";
+}
