@@ -1,0 +1,99 @@
+using Particle.Cni.Verbs;
+using Particle.Protocol;
+
+namespace Particle.Cni;
+
+/// <summary>
+/// One CNI invocation from environment and stdin to stdout and exit code. Never throws: every failure
+/// becomes the one error document the runtime reads from stdout.
+/// </summary>
+internal static class PluginRunner
+{
+    /// <summary>Real configurations are a few KiB; a runaway writer must not make the plugin read forever.</summary>
+    public const int MaxStdinBytes = 1 << 20;
+
+    public static int Run(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout)
+    {
+        // Until the configuration is read, errors speak the latest version.
+        string errorVersion = CniVersion.Latest;
+        CniError? error;
+        try
+        {
+            error = Dispatch(env, stdin, stdout, ref errorVersion);
+        }
+        catch (IOException e)
+        {
+            error = new CniError(ErrorCodes.IoFailure, "I/O failure: " + e.Message);
+        }
+        catch (Exception e)
+        {
+            error = new CniError(ErrorCodes.Internal, $"unexpected failure ({e.GetType().Name}): {e.Message}");
+        }
+
+        if (error is null)
+            return 0;
+        try
+        {
+            stdout.Write(error.ToJson(errorVersion));
+            stdout.Flush();
+        }
+        catch (IOException)
+        {
+            // Nothing left to tell the runtime through; the exit code still says it failed.
+        }
+        StdErr.Log($"error {error.Code}: {error.Msg}" + (error.Details is null ? "" : $" ({error.Details})"));
+        return 1;
+    }
+
+    private static CniError? Dispatch(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout, ref string errorVersion)
+    {
+        // The environment is judged before stdin is read, as skel does.
+        if (!CniEnvironment.TryRead(env, out var cniEnv, out var envError))
+            return envError;
+
+        if (!TryReadStdin(stdin, out byte[] input))
+            return CniError.Decode($"the network configuration on stdin is larger than {MaxStdinBytes} bytes");
+
+        if (cniEnv.Command == CniEnvironment.Version)
+        {
+            VersionVerb.Run(input, stdout);
+            stdout.Flush();
+            return null;
+        }
+
+        if (NetConf.PeekVersion(input) is { } peeked && CniVersion.IsSupported(peeked))
+            errorVersion = peeked;
+        if (!NetConf.TryParse(input, out var conf, out var confError))
+            return confError;
+
+        var inv = new Invocation(cniEnv, conf);
+        var error = cniEnv.Command switch
+        {
+            CniEnvironment.Add => AddVerb.Run(inv, stdout),
+            CniEnvironment.Del => DelVerb.Run(inv),
+            CniEnvironment.Check => CheckVerb.Run(inv),
+            CniEnvironment.Status => StatusVerb.Run(inv),
+            CniEnvironment.Gc => GcVerb.Run(inv),
+            _ => new CniError(ErrorCodes.Internal, $"no handler for {cniEnv.Command}"),
+        };
+        stdout.Flush();
+        return error;
+    }
+
+    /// <summary>Reads at most one byte past the limit, so an oversized input is detected without reading it all.</summary>
+    private static bool TryReadStdin(Stream stdin, out byte[] input)
+    {
+        var buffer = new MemoryStream();
+        byte[] chunk = new byte[64 * 1024];
+        int limit = MaxStdinBytes + 1;
+        while (buffer.Length < limit)
+        {
+            int n = stdin.Read(chunk, 0, (int)Math.Min(chunk.Length, limit - buffer.Length));
+            if (n == 0)
+                break;
+            buffer.Write(chunk, 0, n);
+        }
+        input = buffer.ToArray();
+        return input.Length <= MaxStdinBytes;
+    }
+}
