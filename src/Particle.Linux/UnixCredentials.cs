@@ -1,0 +1,30 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace Particle.Linux;
+
+/// <summary>Who is on the other end of a unix socket, as the kernel recorded it at connect time.</summary>
+public static class UnixCredentials
+{
+    public static (int Pid, int Uid, int Gid) GetPeer(Socket socket)
+    {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        Span<byte> ucred = stackalloc byte[12];
+        int length;
+        try
+        {
+            length = socket.GetRawSocketOption(Interop.Libc.SOL_SOCKET, Interop.Libc.SO_PEERCRED, ucred);
+        }
+        catch (SocketException e)
+        {
+            throw new LinuxException(e.ErrorCode, "getsockopt(SO_PEERCRED)", socket.LocalEndPoint?.ToString());
+        }
+        if (length != ucred.Length)
+        {
+            throw new LinuxException(Errno.EINVAL, "getsockopt(SO_PEERCRED)", socket.LocalEndPoint?.ToString());
+        }
+        return (BinaryPrimitives.ReadInt32LittleEndian(ucred),
+                BinaryPrimitives.ReadInt32LittleEndian(ucred[4..]),
+                BinaryPrimitives.ReadInt32LittleEndian(ucred[8..]));
+    }
+}

@@ -1,0 +1,69 @@
+using Particle.Netlink.Wire;
+
+namespace Particle.Netlink;
+
+/// <summary>Collects mutating requests and sends them together: one sendmsg for the lot (split only past
+/// hundreds of requests so the acks fit the socket buffer), then one ack read per request. The kernel executes
+/// every request even after one fails; Commit reports the first failure once all acks are in.</summary>
+public sealed partial class NetlinkBatch
+{
+    private readonly RouteNetlink? _owner;
+    private readonly NetlinkWriter _writer = new(1024);
+    private readonly List<BatchRequest> _requests = [];
+
+    internal NetlinkBatch(RouteNetlink? owner)
+    {
+        _owner = owner;
+    }
+
+    public int Count => _requests.Count;
+
+    internal NetlinkWriter Writer => _writer;
+
+    internal IReadOnlyList<BatchRequest> Requests => _requests;
+
+    /// <summary>Sends everything collected so far and empties the batch; throws the first failure.</summary>
+    public void Commit()
+    {
+        if (_owner is null)
+        {
+            throw new InvalidOperationException("this batch is not attached to a socket");
+        }
+        if (_requests.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            _owner.Execute(this);
+        }
+        finally
+        {
+            _requests.Clear();
+            _writer.Clear();
+        }
+    }
+
+    /// <summary>The bytes that Commit would send, stamped with consecutive sequence numbers.</summary>
+    internal ReadOnlySpan<byte> Encode(uint firstSeq, uint portId)
+    {
+        for (int i = 0; i < _requests.Count; i++)
+        {
+            _writer.SetSequence(_requests[i].Start, firstSeq + (uint)i, portId);
+        }
+        return _writer.WrittenSpan;
+    }
+
+    private int Begin(ushort type, ushort flags) =>
+        _writer.BeginMessage(type, (ushort)(flags | Nlmsg.F_REQUEST | Nlmsg.F_ACK));
+
+    private NetlinkBatch End(int start, ushort type, string? obj)
+    {
+        _writer.EndMessage(start);
+        _requests.Add(new BatchRequest(start, _writer.Length, Rtm.Name(type), obj));
+        return this;
+    }
+}
+
+/// <summary>Where one request sits in the batch buffer, and how to name it in an error.</summary>
+internal readonly record struct BatchRequest(int Start, int End, string Operation, string? Object);

@@ -1,0 +1,27 @@
+namespace Particle.Netlink;
+
+/// <summary>What to create: a veth pair, optionally with its peer born inside another namespace.</summary>
+public sealed record VethSpec
+{
+    public required string Name { get; init; }
+
+    public required string PeerName { get; init; }
+
+    /// <summary>Applied to both ends; a veth pair with unequal MTUs drops the larger frames.</summary>
+    public int? Mtu { get; init; }
+
+    public MacAddress? Mac { get; init; }
+
+    public MacAddress? PeerMac { get; init; }
+
+    /// <summary>Creates the peer directly in this namespace (IFLA_NET_NS_FD), avoiding a later move. Must stay
+    /// open until the request is sent.</summary>
+    public Linux.NetworkNamespace? PeerNamespace { get; init; }
+
+    /// <summary>Enslaves the host end at creation (IFLA_MASTER).</summary>
+    public int? MasterIndex { get; init; }
+
+    public bool Up { get; init; }
+
+    public bool PeerUp { get; init; }
+}
