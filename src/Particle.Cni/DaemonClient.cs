@@ -62,7 +62,8 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
     private static string Describe(SocketException e) => e.SocketErrorCode switch
     {
         SocketError.ConnectionRefused => "connection refused",
-        SocketError.AddressNotAvailable => "no such socket",
+        // ENOENT: .NET reports a missing socket file as AddressNotAvailable.
+        SocketError.AddressNotAvailable => "no such file or directory",
         SocketError.AccessDenied => "permission denied",
         SocketError.ConnectionReset => "connection reset",
         _ => e.Message.Length > 0 ? char.ToLowerInvariant(e.Message[0]) + e.Message[1..] : e.SocketErrorCode.ToString(),
