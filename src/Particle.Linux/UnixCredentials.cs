@@ -23,8 +23,13 @@ public static class UnixCredentials
         {
             throw new LinuxException(Errno.EINVAL, "getsockopt(SO_PEERCRED)", socket.LocalEndPoint?.ToString());
         }
-        return (BinaryPrimitives.ReadInt32LittleEndian(ucred),
-                BinaryPrimitives.ReadInt32LittleEndian(ucred[4..]),
-                BinaryPrimitives.ReadInt32LittleEndian(ucred[8..]));
+        int pid = BinaryPrimitives.ReadInt32LittleEndian(ucred);
+        if (pid == 0)
+        {
+            // The kernel answers with pid 0 instead of an error when the socket has no connected unix peer;
+            // treating that as a peer would let an unauthenticated caller look like the kernel.
+            throw new LinuxException(Errno.ENOTCONN, "getsockopt(SO_PEERCRED)", socket.LocalEndPoint?.ToString());
+        }
+        return (pid, BinaryPrimitives.ReadInt32LittleEndian(ucred[4..]), BinaryPrimitives.ReadInt32LittleEndian(ucred[8..]));
     }
 }
