@@ -37,7 +37,7 @@ internal static class PluginRunner
             stdout.Write(error.ToJson(errorVersion));
             stdout.Flush();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             // Nothing left to tell the runtime through; the exit code still says it failed.
         }

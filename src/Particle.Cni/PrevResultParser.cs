@@ -46,11 +46,8 @@ internal static class PrevResultParser
                         break;
                 }
             }
-            foreach (var ip in parsed.Ips)
-            {
-                if (ip.Interface is int index && (index < 0 || index >= parsed.Interfaces.Count))
-                    throw new FormatException($"ips entry {ip.Address} points at interface {index}, but there are {parsed.Interfaces.Count} interfaces");
-            }
+            // An out-of-range interface index is kept as is, like libcni does: it belongs to an earlier plugin,
+            // and failing our ADD over it would help nobody.
             result = parsed;
             problem = null;
             return true;

@@ -23,7 +23,6 @@ public sealed class ConfigTests
     [InlineData("""{"cniVersion":"1.1.0","name":"n","capabilities":"x"}""", "capabilities")]
     [InlineData("""{"cniVersion":"1.1.0","name":"n","prevResult":[]}""", "prevResult")]
     [InlineData("""{"cniVersion":"1.1.0","name":"n","prevResult":{"ips":[{"address":"10.0.0.1"}]}}""", "prefix")]
-    [InlineData("""{"cniVersion":"1.1.0","name":"n","prevResult":{"ips":[{"address":"10.0.0.1/24","interface":3}]}}""", "interface 3")]
     [InlineData("""{"cniVersion":"1.1.0","name":"n","prevResult":{"interfaces":{}}}""", "interfaces")]
     public void Undecodable_config_is_code_6(string conf, string mentions)
     {
