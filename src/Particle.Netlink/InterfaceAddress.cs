@@ -41,8 +41,14 @@ public readonly record struct InterfaceAddress
             return false;
         }
         int slash = text.IndexOf('/');
-        if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out IPAddress? address)
+        string addressText = slash < 0 ? text : text[..slash];
+        if (!IPAddress.TryParse(addressText, out IPAddress? address)
             || address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            return false;
+        }
+        // IPAddress also takes inet_aton shorthands ("10.1" is 10.0.0.1), which in a config file is a typo.
+        if (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3)
         {
             return false;
         }
