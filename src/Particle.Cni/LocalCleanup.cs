@@ -1,3 +1,6 @@
+using Particle.Linux;
+using Particle.Netlink;
+
 namespace Particle.Cni;
 
 /// <summary>
@@ -7,9 +10,11 @@ namespace Particle.Cni;
 internal static class LocalCleanup
 {
     /// <summary>Deletes <paramref name="ifName"/> inside the namespace at <paramref name="netnsPath"/>;
-    /// success when it is already gone.</summary>
+    /// success when it is already gone. Deleting one end of a veth removes the host end with it.</summary>
     public static void RemoveInterface(string netnsPath, string ifName)
     {
-        throw new NotImplementedException("netlink integration pending");
+        using var ns = NetworkNamespace.Open(netnsPath);
+        using var inside = RouteNetlink.OpenIn(ns);
+        inside.DeleteLink(ifName);
     }
 }

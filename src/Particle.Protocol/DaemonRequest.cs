@@ -26,6 +26,8 @@ public static class Verbs
     public const string Check = "CHECK";
     public const string Status = "STATUS";
     public const string Gc = "GC";
+    /// <summary>Not a CNI verb: the daemon's allocations, for operators and tests (particlectl).</summary>
+    public const string List = "LIST";
 }
 
 public sealed class AttachmentKey

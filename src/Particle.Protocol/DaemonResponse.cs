@@ -8,11 +8,24 @@ public sealed class DaemonResponse
     public string? Message { get; set; }
     public string? Details { get; set; }
     public AttachmentResult? Result { get; set; }
+    /// <summary>LIST: every address held on the node.</summary>
+    public List<AllocationInfo>? Allocations { get; set; }
 
     public static DaemonResponse Success(AttachmentResult? result = null) => new() { Result = result };
 
     public static DaemonResponse Failure(int code, string message, string? details = null) =>
         new() { Code = code, Message = message, Details = details };
+}
+
+public sealed class AllocationInfo
+{
+    public string Network { get; set; } = "";
+    public string ContainerId { get; set; } = "";
+    public string IfName { get; set; } = "";
+    public string Address { get; set; } = "";
+    public string? Netns { get; set; }
+    public string? HostInterface { get; set; }
+    public bool Committed { get; set; }
 }
 
 /// <summary>The error codes of the CNI specification, plus the plugin's own (100 and up).</summary>

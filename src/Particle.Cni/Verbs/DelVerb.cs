@@ -33,7 +33,9 @@ internal static class DelVerb
         CniError? noteError = null;
         try
         {
-            note.Write(inv.Conf.StateDirectory);
+            // A failure here throws IOException naming the path.
+            DurableFile.Write(PendingDeleteNote.Folder(inv.Conf.StateDirectory),
+                PendingDeleteNote.FileName(note.Network, note.ContainerId, note.IfName), note.ToJson());
         }
         catch (IOException e)
         {

@@ -2,9 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Particle.Protocol;
-
-namespace Particle.Cni;
+namespace Particle.Protocol;
 
 /// <summary>
 /// Left by a DEL that could not reach particled, so the daemon releases the address once it is back:
@@ -30,12 +28,10 @@ public sealed class PendingDeleteNote
 
     public string PathIn(string stateDirectory) => Path.Combine(Folder(stateDirectory), FileName(Network, ContainerId, IfName));
 
-    /// <exception cref="IOException">The note could not be made durable; the message names the path.</exception>
-    public void Write(string stateDirectory)
-    {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(this, PendingDeleteJsonContext.Default.PendingDeleteNote);
-        DurableFile.Write(Folder(stateDirectory), FileName(Network, ContainerId, IfName), json);
-    }
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, PendingDeleteJsonContext.Default.PendingDeleteNote);
+
+    public static PendingDeleteNote? FromJson(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize(json, PendingDeleteJsonContext.Default.PendingDeleteNote);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

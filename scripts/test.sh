@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need, publishes the AOT binaries (the end-to-end tests drive
+# them as a runtime would), then runs all test projects. Must run as root: the kernel tests create
+# network namespaces (all of their network objects live inside namespaces they make and remove).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "scripts/test.sh must run as root (kernel and end-to-end tests create network namespaces)" >&2
+  exit 1
+fi
+
+bash scripts/install-deps.sh
+dotnet restore ParticleCni.sln --nologo -v quiet
+bash scripts/build.sh >/dev/null
+export PARTICLE_BIN_DIR=${PARTICLE_BIN_DIR:-$PWD/artifacts/bin}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test ParticleCni.sln --no-restore --nologo -v quiet -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$log" || status=$?
+
+# One plain summary line for the whole run, summed over the test assemblies.
+awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+leftover=$(ip netns list | grep -E '^(pnl|pte|pcn)-' || true)
+if [ -n "$leftover" ]; then
+  echo "tests left network namespaces behind: $leftover" >&2
+  status=1
+fi
+exit $status

@@ -1,0 +1,341 @@
+using Microsoft.Extensions.Logging;
+using Particle.Daemon.Configuration;
+using Particle.Daemon.Ipam;
+using Particle.Daemon.Kernel;
+using Particle.Linux;
+using Particle.Netlink;
+using Particle.Protocol;
+
+namespace Particle.Daemon.Attachments;
+
+/// <summary>
+/// Serves the CNI verbs for every network of the node: address allocation plus the kernel wiring, with
+/// the invariant that an address is held exactly while its attachment's host veth exists (after ADD
+/// answered) and that every failure path gives back what it took.
+/// </summary>
+public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, RouteNetlink node, ILogger log)
+{
+    private readonly KeyedLocks _locks = new();
+    // More concurrent rtnetlink work only queues on the kernel's RTNL mutex; bounding it keeps latency
+    // predictable under a burst and leaves room for the daemon's other work.
+    private readonly SemaphoreSlim _kernelSlots = new(settings.KernelConcurrency, settings.KernelConcurrency);
+    private readonly Dictionary<string, Link> _bridges = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Brings the node to a consistent state before any request is served: bridges in place, addresses
+    /// of attachments that vanished while the daemon was away released, devices of ADDs that never
+    /// answered removed, and DELs noted by the plugin carried out.
+    /// </summary>
+    public void Recover()
+    {
+        foreach (var warning in ipam.RecoveryWarnings)
+            log.LogWarning("journal: {Warning}", warning);
+        foreach (var network in settings.Networks.Values)
+        {
+            _bridges[network.Name] = NodeBridge.Ensure(node, network);
+            log.LogInformation("network {Network}: bridge {Bridge} {Gateway}/{Prefix}, pods {First}-{Last}",
+                network.Name, network.Bridge, network.Gateway, network.Subnet.PrefixLength, network.Range.First, network.Range.Last);
+        }
+        ReleaseVanished(out var links);
+        RemoveOrphans(links);
+        CarryOutPendingDeletes();
+        ipam.Compact();
+        foreach (var network in settings.Networks.Values)
+        {
+            var (capacity, inUse) = ipam.Usage(network.Name);
+            log.LogInformation("network {Network}: {InUse} of {Capacity} addresses in use after recovery", network.Name, inUse, capacity);
+        }
+    }
+
+    /// <summary>Periodic housekeeping: notes left by the plugin, and attachments whose namespace died without a DEL.</summary>
+    public void Sweep()
+    {
+        CarryOutPendingDeletes();
+        ReleaseVanished(out _);
+    }
+
+    public async Task<DaemonResponse> HandleAsync(DaemonRequest request, CancellationToken cancel)
+    {
+        try
+        {
+            return request.Verb switch
+            {
+                Verbs.Add => await AddAsync(request, cancel),
+                Verbs.Del => await DelAsync(request, cancel),
+                Verbs.Check => await CheckAsync(request, cancel),
+                Verbs.Status => Status(request),
+                Verbs.Gc => await GcAsync(request, cancel),
+                Verbs.List => List(request),
+                _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
+            };
+        }
+        catch (AttachmentFailure failure)
+        {
+            return failure.ToResponse();
+        }
+        catch (NetlinkException e)
+        {
+            return DaemonResponse.Failure(ErrorCodes.KernelError, e.Message);
+        }
+    }
+
+    /// <summary>Takes back an ADD whose answer could not be delivered: the runtime believes it failed.</summary>
+    public async Task UndoAddAsync(DaemonRequest request)
+    {
+        var response = await DelAsync(request, CancellationToken.None);
+        if (response.Code != 0)
+            log.LogWarning("{Id}: undoing an undelivered ADD failed: {Message}", IdOf(request, out _), response.Message);
+    }
+
+    private async Task<DaemonResponse> AddAsync(DaemonRequest request, CancellationToken cancel)
+    {
+        var id = IdOf(request, out var network);
+        string netnsPath = Require(request.Netns, "CNI_NETNS");
+        using var held = await _locks.AcquireAsync(id, cancel);
+
+        string hostName = HostVethName.For(id);
+        if (ipam.Find(id) is { } existing)
+        {
+            if (existing.Committed && await OnNodeAsync(() => node.GetLink(hostName), cancel) is not null)
+                throw new AttachmentFailure(ErrorCodes.AlreadyExists,
+                    $"{id} is already attached with {existing.Address}; DEL it before adding it again");
+            log.LogInformation("{Id}: releasing stale {Address} (its interface is gone)", id, existing.Address);
+            ipam.Release(existing);
+        }
+
+        using var pod = OpenNamespace(netnsPath);
+        var allocation = ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
+            $"network \"{network.Name}\" has no free address left in {network.Range.First}-{network.Range.Last}");
+        WiredPod? wired = null;
+        try
+        {
+            var bridge = _bridges[network.Name];
+            wired = await OnNodeAsync(() => Wire(bridge, pod, network, hostName, id.IfName, allocation), cancel);
+            await ipam.CommitAsync(allocation);
+            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}", id, allocation.Address, hostName, netnsPath);
+            return DaemonResponse.Success(ResultBuilder.For(network, bridge, wired, netnsPath, allocation.Address));
+        }
+        catch (Exception e)
+        {
+            if (wired is not null)
+                PodInterface.Unwire(node, hostName);
+            ipam.Release(allocation);
+            log.LogWarning("{Id}: ADD failed, address {Address} released: {Error}", id, allocation.Address, e.Message);
+            throw;
+        }
+    }
+
+    private WiredPod Wire(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName,
+        Allocation allocation)
+    {
+        try
+        {
+            return PodInterface.Wire(node, bridge, pod, network, hostName, ifName, allocation.Address);
+        }
+        catch (NetlinkException e) when (e.IsExists)
+        {
+            throw new AttachmentFailure(ErrorCodes.AlreadyExists,
+                node.GetLink(hostName) is null
+                    ? $"interface {ifName} already exists in {pod.Path}"
+                    : $"host interface {hostName} already exists on the node", e.Message);
+        }
+    }
+
+    private async Task<DaemonResponse> DelAsync(DaemonRequest request, CancellationToken cancel)
+    {
+        if (!settings.Networks.ContainsKey(request.Network))
+        {
+            // Nothing of this network can be ours; failing would leave the pod stuck terminating.
+            log.LogWarning("DEL for unknown network \"{Network}\" ignored", request.Network);
+            return DaemonResponse.Success();
+        }
+        var id = IdOf(request, out _);
+        using var held = await _locks.AcquireAsync(id, cancel);
+        string hostName = HostVethName.For(id);
+        bool removed = await OnNodeAsync(() => PodInterface.Unwire(node, hostName), cancel);
+        var allocation = ipam.Find(id);
+        if (allocation is not null)
+            ipam.Release(allocation);
+        log.LogInformation("{Id}: DEL {Address}{Removed}", id, allocation?.Address.ToString() ?? "(no address)",
+            removed ? $", removed {hostName}" : "");
+        return DaemonResponse.Success();
+    }
+
+    private async Task<DaemonResponse> CheckAsync(DaemonRequest request, CancellationToken cancel)
+    {
+        var id = IdOf(request, out var network);
+        string netnsPath = Require(request.Netns, "CNI_NETNS");
+        using var held = await _locks.AcquireAsync(id, cancel);
+        var allocation = ipam.Find(id) is { Committed: true } found ? found
+            : throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds no address");
+        string expected = NodeBridge.PodAddress(network, allocation.Address).ToString();
+        foreach (var address in request.ExpectedAddresses ?? [])
+        {
+            if (address != expected)
+                throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds {expected}, not {address}");
+        }
+        using var pod = OpenNamespace(netnsPath);
+        var problems = await OnNodeAsync(() => PodInterface.Inspect(node, _bridges[network.Name], pod, network,
+            HostVethName.For(id), id.IfName, allocation.Address), cancel);
+        if (problems.Count > 0)
+            throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id}: {string.Join("; ", problems)}");
+        return DaemonResponse.Success();
+    }
+
+    private DaemonResponse Status(DaemonRequest request)
+    {
+        var network = NetworkOf(request);
+        string? problem = NodeBridge.Problem(node, network);
+        if (problem is not null)
+            return DaemonResponse.Failure(ErrorCodes.NotAvailable, $"network \"{network.Name}\": {problem}");
+        var (capacity, inUse) = ipam.Usage(network.Name);
+        if (inUse >= capacity)
+            return DaemonResponse.Failure(ErrorCodes.NotAvailable, $"network \"{network.Name}\": all {capacity} addresses are in use");
+        return DaemonResponse.Success();
+    }
+
+    private DaemonResponse List(DaemonRequest request) => new()
+    {
+        Allocations = ipam.List(string.IsNullOrEmpty(request.Network) ? null : request.Network)
+            .Select(a => new AllocationInfo
+            {
+                Network = a.Id.Network,
+                ContainerId = a.Id.ContainerId,
+                IfName = a.Id.IfName,
+                Address = a.Address.ToString(),
+                Netns = a.Netns,
+                HostInterface = HostVethName.For(a.Id),
+                Committed = a.Committed,
+            })
+            .OrderBy(a => a.Network, StringComparer.Ordinal).ThenBy(a => a.ContainerId, StringComparer.Ordinal)
+            .ToList(),
+    };
+
+    private async Task<DaemonResponse> GcAsync(DaemonRequest request, CancellationToken cancel)
+    {
+        var network = NetworkOf(request);
+        var valid = (request.ValidAttachments ?? []).Select(a => (a.ContainerId, a.IfName)).ToHashSet();
+        var started = DateTimeOffset.UtcNow;
+        int released = 0;
+        foreach (var allocation in ipam.List(network.Name))
+        {
+            // An ADD that started after the runtime listed its attachments is not garbage.
+            if (valid.Contains((allocation.Id.ContainerId, allocation.Id.IfName)) || allocation.CreatedAt >= started)
+                continue;
+            using var held = await _locks.AcquireAsync(allocation.Id, cancel);
+            if (ipam.Find(allocation.Id) != allocation)
+                continue;
+            await OnNodeAsync(() => PodInterface.Unwire(node, HostVethName.For(allocation.Id)), cancel);
+            ipam.Release(allocation);
+            released++;
+            log.LogInformation("{Id}: GC released {Address}", allocation.Id, allocation.Address);
+        }
+        await OnNodeAsync(() => { RemoveOrphans(node.DumpLinks()); return 0; }, cancel);
+        log.LogInformation("network {Network}: GC kept {Kept}, released {Released}", network.Name, valid.Count, released);
+        return DaemonResponse.Success();
+    }
+
+    private void ReleaseVanished(out IReadOnlyList<Link> links)
+    {
+        links = node.DumpLinks();
+        var present = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        foreach (var allocation in ipam.List().Where(a => a.Committed))
+        {
+            var bridge = _bridges[allocation.Id.Network];
+            if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)
+                continue;
+            using var held = _locks.AcquireAsync(allocation.Id).GetAwaiter().GetResult();
+            if (ipam.Find(allocation.Id) != allocation)
+                continue;
+            if (node.GetLink(HostVethName.For(allocation.Id)) is { } again && again.MasterIndex == bridge.Index)
+                continue;
+            ipam.Release(allocation);
+            log.LogInformation("{Id}: released {Address}: its interface is gone (namespace removed without DEL)",
+                allocation.Id, allocation.Address);
+        }
+    }
+
+    /// <summary>Removes host veths on our bridges that no allocation accounts for: ADDs cut short by a crash.</summary>
+    private void RemoveOrphans(IReadOnlyList<Link> links)
+    {
+        var bridgeIndexes = _bridges.Values.Select(b => b.Index).ToHashSet();
+        var expected = ipam.List().Select(a => HostVethName.For(a.Id)).ToHashSet(StringComparer.Ordinal);
+        foreach (var link in links)
+        {
+            if (link.MasterIndex is { } master && bridgeIndexes.Contains(master) &&
+                HostVethName.IsOurs(link.Name) && !expected.Contains(link.Name))
+            {
+                PodInterface.Unwire(node, link.Name);
+                log.LogInformation("removed orphaned interface {Name} (an ADD that never answered)", link.Name);
+            }
+        }
+    }
+
+    private void CarryOutPendingDeletes()
+    {
+        var errors = new List<string>();
+        foreach (var note in PendingDelete.ReadAll(settings.StateDir, errors))
+        {
+            using (_locks.AcquireAsync(note.Id).GetAwaiter().GetResult())
+            {
+                // A note only covers what existed when it was written: an ADD of the same key that came
+                // after it (nerdctl sends DEL before every ADD) keeps its address.
+                if (ipam.Find(note.Id) is { } allocation && allocation.CreatedAt < note.WrittenAt)
+                {
+                    PodInterface.Unwire(node, HostVethName.For(note.Id));
+                    ipam.Release(allocation);
+                    log.LogInformation("{Id}: released {Address} for a DEL noted while the daemon was away", note.Id, allocation.Address);
+                }
+                note.Remove();
+            }
+        }
+        foreach (var error in errors)
+            log.LogWarning("pending DEL note dropped: {Error}", error);
+    }
+
+    private async Task<T> OnNodeAsync<T>(Func<T> work, CancellationToken cancel)
+    {
+        await _kernelSlots.WaitAsync(cancel);
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            _kernelSlots.Release();
+        }
+    }
+
+    private static NetworkNamespace OpenNamespace(string path)
+    {
+        try
+        {
+            return NetworkNamespace.Open(path);
+        }
+        catch (NotANetworkNamespaceException e)
+        {
+            throw new AttachmentFailure(ErrorCodes.InvalidEnvironment, $"CNI_NETNS {path} is not a network namespace", e.Message);
+        }
+        catch (LinuxException e) when (e.ErrnoName == "ENOENT")
+        {
+            throw new AttachmentFailure(ErrorCodes.UnknownContainer, $"CNI_NETNS {path} does not exist", e.Message);
+        }
+        catch (LinuxException e)
+        {
+            throw new AttachmentFailure(ErrorCodes.IoFailure, $"cannot open CNI_NETNS {path}", e.Message);
+        }
+    }
+
+    private AttachmentId IdOf(DaemonRequest request, out NetworkDefinition network)
+    {
+        network = NetworkOf(request);
+        return new AttachmentId(network.Name, Require(request.ContainerId, "CNI_CONTAINERID"), Require(request.IfName, "CNI_IFNAME"));
+    }
+
+    private NetworkDefinition NetworkOf(DaemonRequest request) =>
+        settings.Networks.GetValueOrDefault(request.Network) ?? throw new AttachmentFailure(ErrorCodes.InvalidNetworkConfig,
+            $"network \"{request.Network}\" is not configured in particled (configured: {string.Join(", ", settings.Networks.Keys)})");
+
+    private static string Require(string? value, string variable) =>
+        string.IsNullOrEmpty(value) ? throw new AttachmentFailure(ErrorCodes.InvalidEnvironment, $"{variable} is required") : value;
+}

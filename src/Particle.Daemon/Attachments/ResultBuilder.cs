@@ -1,0 +1,32 @@
+using Particle.Daemon.Configuration;
+using Particle.Daemon.Kernel;
+using Particle.Netlink;
+using Particle.Protocol;
+
+namespace Particle.Daemon.Attachments;
+
+/// <summary>Describes a wired pod the way CNI results do: bridge, host veth, pod interface (index 2).</summary>
+public static class ResultBuilder
+{
+    public static AttachmentResult For(NetworkDefinition network, Link bridge, WiredPod pod, string netns,
+        System.Net.IPAddress address) => new()
+    {
+        Interfaces =
+        [
+            new ResultInterface { Name = bridge.Name, Mac = bridge.Mac?.ToString() },
+            new ResultInterface { Name = pod.HostName, Mac = pod.HostMac.ToString() },
+            new ResultInterface { Name = pod.PodIfName, Mac = pod.PodMac.ToString(), Mtu = pod.Mtu, Sandbox = netns },
+        ],
+        Ips =
+        [
+            new ResultIp
+            {
+                Address = NodeBridge.PodAddress(network, address).ToString(),
+                Gateway = network.Gateway.ToString(),
+                Interface = 2,
+            },
+        ],
+        Routes = [new ResultRoute { Dst = "0.0.0.0/0", Gw = network.Gateway.ToString() }],
+        Dns = new ResultDns(),
+    };
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Particle.Daemon.Configuration;
+
+/// <summary>A validated <see cref="NetworkConfig"/>: addresses parsed, range checked, defaults filled in.</summary>
+public sealed partial record NetworkDefinition(
+    string Name, IPNetwork Subnet, IPAddress Gateway, Ipv4Range Range, string Bridge, int Mtu)
+{
+    public static NetworkDefinition From(NetworkConfig config)
+    {
+        string where = $"network \"{config.Name}\"";
+        if (!NamePattern().IsMatch(config.Name))
+            throw new ConfigException($"{where}: name must match {NamePattern()}");
+        if (!IPNetwork.TryParse(config.Subnet, out var subnet) ||
+            !IPAddress.TryParse(config.Subnet.Split('/')[0], out var written) || !written.Equals(subnet.BaseAddress))
+            throw new ConfigException($"{where}: subnet \"{config.Subnet}\" is not a CIDR with no host bits set, e.g. 10.88.0.0/16");
+        if (subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
+            throw new ConfigException($"{where}: only IPv4 pod subnets are supported");
+        if (subnet.PrefixLength > 30)
+            throw new ConfigException($"{where}: subnet {subnet} is too small: it needs a gateway and at least one pod address");
+
+        var all = Ipv4Range.HostsOf(subnet);
+        var gateway = config.Gateway is null ? all.First : ParseInside(config.Gateway, subnet, where, "gateway");
+        var first = config.RangeStart is null ? all.First : ParseInside(config.RangeStart, subnet, where, "rangeStart");
+        var last = config.RangeEnd is null ? all.Last : ParseInside(config.RangeEnd, subnet, where, "rangeEnd");
+        var range = new Ipv4Range(first, last);
+        if (range.Count <= 0)
+            throw new ConfigException($"{where}: rangeStart {first} is after rangeEnd {last}");
+
+        if (!IsValidInterfaceName(config.Bridge))
+            throw new ConfigException($"{where}: bridge \"{config.Bridge}\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
+        if (config.Mtu is < 576 or > 65535)
+            throw new ConfigException($"{where}: mtu {config.Mtu} is outside 576..65535");
+        return new NetworkDefinition(config.Name, subnet, gateway, range, config.Bridge, config.Mtu);
+    }
+
+    /// <summary>Whether <paramref name="address"/> may be handed to a pod (in range, not the gateway).</summary>
+    public bool IsAssignable(IPAddress address) => Range.Contains(address) && !address.Equals(Gateway);
+
+    private static IPAddress ParseInside(string text, IPNetwork subnet, string where, string field)
+    {
+        if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
+            throw new ConfigException($"{where}: {field} \"{text}\" is not an IPv4 address");
+        if (!Ipv4Range.HostsOf(subnet).Contains(address))
+            throw new ConfigException($"{where}: {field} {address} is not a host address of {subnet}");
+        return address;
+    }
+
+    internal static bool IsValidInterfaceName(string name) =>
+        name.Length is > 0 and <= 15 && name is not "." and not ".." &&
+        !name.Any(c => c == '/' || c == ':' || c == '\0' || char.IsWhiteSpace(c));
+
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$")]
+    private static partial Regex NamePattern();
+}
+
+public sealed class ConfigException(string message) : Exception(message);

@@ -1,0 +1,31 @@
+using Particle.Protocol;
+
+namespace Particle.Daemon.Configuration;
+
+/// <summary>The node's configuration file, as an operator writes it (see cni-conf/particled.json).</summary>
+public sealed class NodeConfig
+{
+    public string StateDir { get; set; } = Defaults.StateDirectory;
+    public string SocketPath { get; set; } = Defaults.SocketPath;
+    /// <summary>How many kernel (rtnetlink) operations may run at once; more only queue on the RTNL lock.</summary>
+    public int KernelConcurrency { get; set; } = 4;
+    /// <summary>How often notes left by DELs that could not reach the daemon are looked for.</summary>
+    public int PendingDeleteScanSeconds { get; set; } = 5;
+    public List<NetworkConfig> Networks { get; set; } = [];
+}
+
+/// <summary>One CNI network served on this node: its pod subnet and the bridge its pods hang off.</summary>
+public sealed class NetworkConfig
+{
+    /// <summary>Matches the "name" of the CNI network configuration.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>The node's pod subnet, e.g. "10.88.0.0/16".</summary>
+    public string Subnet { get; set; } = "";
+    /// <summary>Bridge address; defaults to the subnet's first host address.</summary>
+    public string? Gateway { get; set; }
+    /// <summary>First and last address handed to pods; default: the whole subnet less gateway and broadcast.</summary>
+    public string? RangeStart { get; set; }
+    public string? RangeEnd { get; set; }
+    public string Bridge { get; set; } = "particle0";
+    public int Mtu { get; set; } = 1500;
+}

@@ -1,0 +1,90 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Particle.Daemon.Attachments;
+using Particle.Daemon.Configuration;
+using Particle.Daemon.Ipam;
+using Particle.Daemon.Server;
+using Particle.Netlink;
+
+namespace Particle.Daemon;
+
+/// <summary>Start-up, the housekeeping timer and an orderly stop on SIGTERM or SIGINT.</summary>
+public static class DaemonHost
+{
+    public const string JournalFileName = "ipam.journal";
+
+    public static async Task<int> RunAsync(string configPath, LogLevel level, CancellationToken cancel)
+    {
+        using var loggers = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(level)
+            .AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            }));
+        var log = loggers.CreateLogger("particled");
+
+        DaemonSettings settings;
+        try
+        {
+            settings = DaemonSettings.Load(configPath);
+        }
+        catch (ConfigException e)
+        {
+            log.LogCritical("{Error}", e.Message);
+            return 2;
+        }
+
+        // Kernel calls block their thread; a pool that starts at one thread per core would make a burst
+        // of ADDs wait for the pool to grow.
+        ThreadPool.SetMinThreads(64, 64);
+
+        Directory.CreateDirectory(settings.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var ipam = IpamStore.Open(Path.Combine(settings.StateDir, JournalFileName), settings.Networks);
+        using var node = RouteNetlink.Open();
+        var service = new AttachmentService(settings, ipam, node, loggers.CreateLogger("attachments"));
+        try
+        {
+            service.Recover();
+        }
+        catch (ConfigException e)
+        {
+            log.LogCritical("{Error}", e.Message);
+            return 2;
+        }
+
+        using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
+        server.Start();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
+
+        using var sweep = new PeriodicTimer(settings.PendingDeleteScan);
+        try
+        {
+            while (await sweep.WaitForNextTickAsync(stop.Token))
+            {
+                try
+                {
+                    service.Sweep();
+                }
+                catch (Exception e) when (e is NetlinkException or IOException)
+                {
+                    log.LogWarning("housekeeping failed, will retry: {Error}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        log.LogInformation("stopping");
+        await server.StopAsync(TimeSpan.FromSeconds(10));
+        return 0;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Particle.Daemon.Configuration;
+using Particle.Linux;
+using Particle.Netlink;
+
+namespace Particle.Daemon.Kernel;
+
+/// <summary>What ADD built: both ends of the pod's veth.</summary>
+public sealed record WiredPod(string HostName, MacAddress HostMac, string PodIfName, MacAddress PodMac, int Mtu);
+
+/// <summary>The kernel work of one attachment: a veth pair from the bridge into the pod's namespace.</summary>
+public static class PodInterface
+{
+    /// <summary>
+    /// Creates the veth with its peer directly in the pod namespace (no move between namespaces, which is
+    /// the costly part of the usual recipe), the host end up and on the bridge in the same request; then
+    /// brings the pod end up with its address and default route in one batched round trip.
+    /// On any failure the pair is deleted again, so a failed ADD leaves nothing.
+    /// </summary>
+    public static WiredPod Wire(RouteNetlink node, Link bridge, NetworkNamespace pod, NetworkDefinition network,
+        string hostName, string ifName, IPAddress address)
+    {
+        var hostMac = MacAddress.Random();
+        var podMac = MacAddress.Random();
+        node.CreateVeth(new VethSpec
+        {
+            Name = hostName,
+            PeerName = ifName,
+            Mtu = network.Mtu,
+            Mac = hostMac,
+            PeerMac = podMac,
+            PeerNamespace = pod,
+            MasterIndex = bridge.Index,
+            Up = true,
+        });
+        try
+        {
+            using var inside = RouteNetlink.OpenIn(pod);
+            var link = inside.GetLink(ifName)
+                ?? throw new InvalidOperationException($"{ifName} is missing in {pod.Path} right after it was created");
+            // The kernel cannot bring a veth peer up while creating it; the pod side is set up here, in the
+            // same round trip as its address and route.
+            var batch = inside.Batch();
+            batch.SetUp(link.Index);
+            batch.AddAddress(link.Index, NodeBridge.PodAddress(network, address));
+            batch.AddRoute(new Route { Gateway = network.Gateway, OutIndex = link.Index });
+            batch.Commit();
+        }
+        catch
+        {
+            Unwire(node, hostName);
+            throw;
+        }
+        return new WiredPod(hostName, hostMac, ifName, podMac, network.Mtu);
+    }
+
+    /// <summary>Deletes the pair through its host end; false when it was already gone.</summary>
+    public static bool Unwire(RouteNetlink node, string hostName)
+    {
+        try
+        {
+            return node.DeleteLink(hostName);
+        }
+        catch (NetlinkException e) when (e.IsNotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every way the attachment differs from what ADD built; empty when it is intact.</summary>
+    public static List<string> Inspect(RouteNetlink node, Link bridge, NetworkNamespace pod, NetworkDefinition network,
+        string hostName, string ifName, IPAddress address)
+    {
+        var problems = new List<string>();
+        var host = node.GetLink(hostName);
+        if (host is null)
+            problems.Add($"host interface {hostName} is missing");
+        else if (host.MasterIndex != bridge.Index)
+            problems.Add($"host interface {hostName} is not on bridge {bridge.Name}");
+
+        using var inside = RouteNetlink.OpenIn(pod);
+        var link = inside.GetLink(ifName);
+        if (link is null)
+        {
+            problems.Add($"interface {ifName} is missing in {pod.Path}");
+            return problems;
+        }
+        if (!link.IsUp)
+            problems.Add($"interface {ifName} is down");
+        var expected = NodeBridge.PodAddress(network, address);
+        if (!inside.DumpAddresses(link.Index).Any(a => a.Address == expected))
+            problems.Add($"interface {ifName} lacks address {expected}");
+        bool hasDefault = inside.DumpRoutes(AddressFamily.InterNetwork).Any(r =>
+            r.Destination is null && network.Gateway.Equals(r.Gateway) && r.OutIndex == link.Index);
+        if (!hasDefault)
+            problems.Add($"default route via {network.Gateway} dev {ifName} is missing");
+        return problems;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Particle.Daemon.Attachments;
+using Particle.Linux;
+using Particle.Protocol;
+
+namespace Particle.Daemon.Server;
+
+/// <summary>
+/// The daemon's unix socket: one request and one response per connection, many connections at once.
+/// Only root peers are served (checked with SO_PEERCRED), on top of the socket file's 0600 mode.
+/// </summary>
+public sealed class SocketServer(string path, AttachmentService service, ILogger log) : IDisposable
+{
+    private static readonly TimeSpan RequestReadTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _inFlight;
+
+    public void Start()
+    {
+        PrepareSocketPath(path);
+        _listener.Bind(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        _listener.Listen(4096);
+        _ = Task.Run(AcceptLoop);
+        log.LogInformation("listening on {Path}", path);
+    }
+
+    /// <summary>Stops accepting and waits (bounded) for requests in flight to finish.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        _stopping.Cancel();
+        _listener.Close();
+        var deadline = DateTime.UtcNow + grace;
+        while (Volatile.Read(ref _inFlight) > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        TryDeleteSocket(path);
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoop()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && _stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        Interlocked.Increment(ref _inFlight);
+        using var _ = client;
+        try
+        {
+            var peer = UnixCredentials.GetPeer(client);
+            if (peer.Uid != 0)
+            {
+                log.LogWarning("refused a request from pid {Pid} uid {Uid}: only root may use particled", peer.Pid, peer.Uid);
+                await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.IoFailure, "permission denied: only root may use particled"));
+                return;
+            }
+
+            DaemonRequest? request;
+            using (var readTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            {
+                readTimeout.CancelAfter(RequestReadTimeout);
+                var frame = await Frames.ReadAsync(client, readTimeout.Token);
+                if (frame is null)
+                    return;
+                request = Decode(frame, out var error);
+                if (request is null)
+                {
+                    await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.DecodeFailure, error!));
+                    return;
+                }
+            }
+
+            using var timeout = new CancellationTokenSource(RequestTimeout);
+            var response = await service.HandleAsync(request, timeout.Token);
+            if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
+            {
+                log.LogWarning("{Container}/{IfName}: the plugin left before the ADD result reached it; undoing the ADD",
+                    request.ContainerId, request.IfName);
+                await service.UndoAddAsync(request);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ProtocolException or SocketException)
+        {
+            log.LogDebug("connection dropped: {Error}", e.Message);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "request failed unexpectedly");
+            await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.Internal, $"particled: internal error: {e.Message}"));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static DaemonRequest? Decode(byte[] frame, out string? error)
+    {
+        error = null;
+        try
+        {
+            var request = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.DaemonRequest);
+            if (request is null)
+                error = "request is null";
+            return request;
+        }
+        catch (JsonException e)
+        {
+            error = $"request is not valid JSON: {e.Message}";
+            return null;
+        }
+    }
+
+    private static async Task<bool> ReplyAsync(Socket client, DaemonResponse response)
+    {
+        try
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(response, ProtocolJsonContext.Default.DaemonResponse);
+            using var timeout = new CancellationTokenSource(RequestReadTimeout);
+            await Frames.WriteAsync(client, bytes, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A stale socket from a previous run is replaced; anything else at the path is left alone.</summary>
+    private static void PrepareSocketPath(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        switch (FileKind.Of(path))
+        {
+            case FileKinds.Missing:
+                return;
+            case FileKinds.Socket:
+                File.Delete(path);
+                return;
+            case var other:
+                throw new IOException($"socket path {path} exists and is a {other.ToString().ToLowerInvariant()}, not a socket; refusing to replace it");
+        }
+    }
+
+    private static void TryDeleteSocket(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Particle.EndToEnd.Tests.Harness;
+
+/// <summary>The published AOT binaries under test: PARTICLE_BIN_DIR, else artifacts/bin of the checkout.</summary>
+public static class Binaries
+{
+    public static string Plugin => Find("particle");
+    public static string Daemon => Find("particled");
+
+    private static string Find(string name)
+    {
+        var dir = Environment.GetEnvironmentVariable("PARTICLE_BIN_DIR");
+        if (string.IsNullOrEmpty(dir))
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "ParticleCni.sln")))
+                root = root.Parent;
+            dir = root is null ? "" : Path.Combine(root.FullName, "artifacts", "bin");
+        }
+        var path = Path.Combine(dir, name);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path} is missing: run scripts/build.sh (or set PARTICLE_BIN_DIR) before the end-to-end tests");
+        return path;
+    }
+}
