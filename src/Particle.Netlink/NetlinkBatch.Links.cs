@@ -23,7 +23,8 @@ public sealed partial class NetlinkBatch
             using (_writer.Nested(Ifla.VETH_INFO_PEER))
             {
                 // The peer is described by a whole ifinfomsg plus link attributes, like a nested RTM_NEWLINK.
-                _writer.IfInfoMsg(0, UpFlag(spec.PeerUp), UpFlag(spec.PeerUp));
+                // Its flags stay 0: the kernel opens the peer before pairing it and refuses IFF_UP (ENOTCONN).
+                _writer.IfInfoMsg(0);
                 _writer.AttributeString(Ifla.IFNAME, spec.PeerName);
                 LinkOptions(spec.Mtu, spec.PeerMac);
                 if (spec.PeerNamespace is NetworkNamespace ns)
@@ -32,7 +33,19 @@ public sealed partial class NetlinkBatch
                 }
             }
         }
-        return End(start, Rtm.NEWLINK, $"veth {spec.Name} (peer {spec.PeerName})");
+        End(start, Rtm.NEWLINK, $"veth {spec.Name} (peer {spec.PeerName})");
+        if (spec.PeerUp && spec.PeerNamespace is NetworkNamespace peerNs)
+        {
+            // Neither RTM_SETLINK nor RTM_NEWLINK finds a device through IFLA_TARGET_NETNSID, so peers in
+            // another namespace are brought up after the commit, from a socket inside that namespace.
+            _peersToBringUp.Add((peerNs, spec.PeerName));
+        }
+        else if (spec.PeerUp)
+        {
+            // Same namespace: one more request in the same sendmsg, so still one round trip.
+            SetUp(spec.PeerName);
+        }
+        return this;
     }
 
     /// <summary>ip link add NAME [mtu M] [address MAC] [up] type bridge</summary>
@@ -90,6 +103,15 @@ public sealed partial class NetlinkBatch
 
     /// <summary>ip link set dev #INDEX up</summary>
     public NetlinkBatch SetUp(int index) => SetLink(index, Ifla.IFF_UP, Ifla.IFF_UP, "up");
+
+    /// <summary>ip link set dev NAME up</summary>
+    public NetlinkBatch SetUp(string name)
+    {
+        int start = Begin(Rtm.SETLINK, 0);
+        _writer.IfInfoMsg(0, Ifla.IFF_UP, Ifla.IFF_UP);
+        _writer.AttributeString(Ifla.IFNAME, name);
+        return End(start, Rtm.SETLINK, $"{name} up");
+    }
 
     /// <summary>ip link set dev #INDEX down</summary>
     public NetlinkBatch SetDown(int index) => SetLink(index, 0, Ifla.IFF_UP, "down");

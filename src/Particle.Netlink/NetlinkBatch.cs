@@ -1,3 +1,4 @@
+using Particle.Linux;
 using Particle.Netlink.Wire;
 
 namespace Particle.Netlink;
@@ -10,19 +11,23 @@ public sealed partial class NetlinkBatch
     private readonly RouteNetlink? _owner;
     private readonly NetlinkWriter _writer = new(1024);
     private readonly List<BatchRequest> _requests = [];
+    private readonly List<(NetworkNamespace Namespace, string Name)> _peersToBringUp = [];
 
     internal NetlinkBatch(RouteNetlink? owner)
     {
         _owner = owner;
     }
 
+    /// <summary>Requests in this batch's sendmsg (peer-up requests for other namespaces go separately).</summary>
     public int Count => _requests.Count;
 
     internal NetlinkWriter Writer => _writer;
 
     internal IReadOnlyList<BatchRequest> Requests => _requests;
 
-    /// <summary>Sends everything collected so far and empties the batch; throws the first failure.</summary>
+    /// <summary>Sends everything collected so far and empties the batch; throws the first failure. Veth peers
+    /// created in another namespace with PeerUp are brought up afterwards, one extra round trip per namespace,
+    /// and only when the batch succeeded.</summary>
     public void Commit()
     {
         if (_owner is null)
@@ -36,11 +41,22 @@ public sealed partial class NetlinkBatch
         try
         {
             _owner.Execute(this);
+            foreach (var group in _peersToBringUp.GroupBy(p => p.Namespace))
+            {
+                using RouteNetlink inside = RouteNetlink.OpenIn(group.Key);
+                NetlinkBatch upInside = inside.Batch();
+                foreach ((_, string name) in group)
+                {
+                    upInside.SetUp(name);
+                }
+                upInside.Commit();
+            }
         }
         finally
         {
             _requests.Clear();
             _writer.Clear();
+            _peersToBringUp.Clear();
         }
     }
 
@@ -53,6 +69,10 @@ public sealed partial class NetlinkBatch
         }
         return _writer.WrittenSpan;
     }
+
+    /// <summary>Registers a request the caller wrote into Writer itself.</summary>
+    internal void AddRaw(int start, string operation, string? obj) =>
+        _requests.Add(new BatchRequest(start, _writer.Length, operation, obj));
 
     private int Begin(ushort type, ushort flags) =>
         _writer.BeginMessage(type, (ushort)(flags | Nlmsg.F_REQUEST | Nlmsg.F_ACK));

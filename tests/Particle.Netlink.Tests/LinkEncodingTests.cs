@@ -33,11 +33,31 @@ public sealed class LinkEncodingTests
             "  0800 0100 76657468",                          //   IFLA_INFO_KIND "veth"
             "  4000 0200",                                   //   IFLA_INFO_DATA
             "    3c00 0100",                                 //     VETH_INFO_PEER
-            "      00 00 0000 00000000 00000000 00000000",   //       ifinfomsg: peer stays down
+            "      00 00 0000 00000000 00000000 00000000",   //       ifinfomsg: flags stay 0 (peer is brought up separately)
             "      0900 0300 6574683000 000000",             //       IFLA_IFNAME "eth0"
             "      0800 0400 aa050000",                      //       IFLA_MTU 1450
             "      0a00 0100 020000000002 0000",             //       IFLA_ADDRESS
-            "      0800 1b00 " + Hex.U32(ns.Fd)));           //       IFLA_NET_NS_FD
+            "      0800 1c00 " + Hex.U32(ns.Fd)));           //       IFLA_NET_NS_FD
+    }
+
+    [Fact]
+    public void Veth_with_peer_up_adds_a_setlink_for_the_peer_in_the_same_send()
+    {
+        var batch = new NetlinkBatch(null).CreateVeth(new VethSpec { Name = "va", PeerName = "vb", PeerUp = true });
+
+        batch.Count.Should().Be(2);
+        Hex.From(batch.Encode(1, 0)).Should().Be(Hex.Of(
+            "54000000 1000 0506 01000000 00000000",
+            "00 00 0000 00000000 00000000 00000000",
+            "0700 0300 766100 00",                           // IFLA_IFNAME "va"
+            "2c00 1200",                                     // IFLA_LINKINFO
+            "  0800 0100 76657468",                          //   IFLA_INFO_KIND "veth"
+            "  2000 0200 1c00 0100",                         //   IFLA_INFO_DATA { VETH_INFO_PEER
+            "    00 00 0000 00000000 00000000 00000000",
+            "    0700 0300 766200 00",                       //     IFLA_IFNAME "vb" }
+            "28000000 1300 0500 02000000 00000000",          // RTM_SETLINK seq 2
+            "00 00 0000 00000000 01000000 01000000",         // by name: index 0, IFF_UP
+            "0700 0300 766200 00"));
     }
 
     [Fact]
@@ -125,7 +145,7 @@ public sealed class LinkEncodingTests
 
         Hex.From(batch.Encode(1, 0)).Should().Be(Hex.Of(
             "28000000 1300 0500 01000000 00000000 00 00 0000 05000000 00000000 00000000",
-            "0800 1b00 " + Hex.U32(ns.Fd)));
+            "0800 1c00 " + Hex.U32(ns.Fd)));
     }
 
     [Fact]

@@ -15,8 +15,8 @@ public static class Ifla
     public const ushort OPERSTATE = 16;
     public const ushort LINKINFO = 18;
     public const ushort IFALIAS = 20;
-    public const ushort NET_NS_FD = 27;
-    public const ushort LINK_NETNSID = 36;
+    public const ushort NET_NS_FD = 28;
+    public const ushort LINK_NETNSID = 37;
 
     public const ushort INFO_KIND = 1;
     public const ushort INFO_DATA = 2;

@@ -16,6 +16,13 @@ public static class Rtm
     public const ushort NEWNEIGH = 28;
     public const ushort DELNEIGH = 29;
     public const ushort GETNEIGH = 30;
+    public const ushort NEWNSID = 88;
+    public const ushort GETNSID = 90;
+
+    /// <summary>struct rtgenmsg (one family byte) padded to 4, the header of RTM_*NSID.</summary>
+    public const int RtGenMsgSize = 4;
+    public const ushort NETNSA_NSID = 1;
+    public const ushort NETNSA_FD = 3;
 
     public static string Name(ushort type) => type switch
     {
@@ -32,6 +39,8 @@ public static class Rtm
         NEWNEIGH => "RTM_NEWNEIGH",
         DELNEIGH => "RTM_DELNEIGH",
         GETNEIGH => "RTM_GETNEIGH",
+        NEWNSID => "RTM_NEWNSID",
+        GETNSID => "RTM_GETNSID",
         _ => $"RTM_{type}",
     };
 }
