@@ -58,11 +58,13 @@ public static class DaemonHost
         server.Start();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        void OnStopSignal(PosixSignalContext context)
         {
             context.Cancel = true;
             stop.Cancel();
-        });
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
 
         using var sweep = new PeriodicTimer(settings.PendingDeleteScan);

@@ -19,4 +19,5 @@ var root = new RootCommand("particled: the ParticleCni node daemon. Allocates ad
 };
 root.SetAction((result, cancel) =>
     DaemonHost.RunAsync(result.GetValue(configOption)!.FullName, result.GetValue(logLevelOption), cancel));
-return await root.Parse(args).InvokeAsync();
+// particled stops on SIGTERM/SIGINT itself, after finishing the requests in flight.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -123,7 +123,7 @@ public sealed class LifecycleTests : IDisposable
     public void Add_of_an_existing_interface_name_fails_and_leaves_nothing()
     {
         var pod = _node.AddPod("p");
-        Shell.Check("ip", "-n", Path.GetFileName(pod), "link", "add", "eth0", "type", "dummy");
+        Shell.Check("ip", "-n", Path.GetFileName(pod), "link", "add", "eth0", "type", "bridge"); // any device will do (this kernel has no dummy driver)
 
         var add = _node.Plugin("ADD", "c1", pod);
 
@@ -156,7 +156,7 @@ public sealed class LifecycleTests : IDisposable
         // The host end's name is taken on the node, so the veth cannot be created: a failure after IPAM.
         var pod = _node.AddPod("p");
         var hostName = HostVethName.For(new AttachmentId(TestNode.NetworkName, "c1", "eth0"));
-        Shell.Check("ip", "-n", _node.Namespace, "link", "add", hostName, "type", "dummy");
+        Shell.Check("ip", "-n", _node.Namespace, "link", "add", hostName, "type", "bridge"); // any device will do (this kernel has no dummy driver)
 
         var add = _node.Plugin("ADD", "c1", pod);
 

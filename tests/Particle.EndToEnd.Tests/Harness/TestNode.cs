@@ -160,9 +160,10 @@ public sealed class TestNode : IDisposable
         return doc.RootElement.EnumerateArray().Select(l => l.GetProperty("ifname").GetString()!).ToList();
     }
 
+    /// <summary>The IPv4 addresses of an interface, as "address/prefix".</summary>
     public List<string> Addresses(string netnsPath, string ifName)
     {
-        using var doc = JsonDocument.Parse(Shell.Check("ip", "-n", Path.GetFileName(netnsPath), "-j", "addr", "show", "dev", ifName));
+        using var doc = JsonDocument.Parse(Shell.Check("ip", "-4", "-n", Path.GetFileName(netnsPath), "-j", "addr", "show", "dev", ifName));
         return doc.RootElement.EnumerateArray()
             .SelectMany(l => l.GetProperty("addr_info").EnumerateArray())
             .Select(a => $"{a.GetProperty("local").GetString()}/{a.GetProperty("prefixlen").GetInt32()}")
