@@ -4,6 +4,10 @@ namespace Particle.Daemon.Tests;
 
 internal static class TestNetworks
 {
+    public static string RepositoryRoot { get; } = typeof(TestNetworks).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+
     public static NetworkDefinition Define(string name = "pods", string subnet = "10.77.0.0/24", string? gateway = null,
         string? rangeStart = null, string? rangeEnd = null) =>
         NetworkDefinition.From(new NetworkConfig

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
@@ -91,6 +92,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     {
         var id = IdOf(request, out var network);
         string netnsPath = Require(request.Netns, "CNI_NETNS");
+        long started = Stopwatch.GetTimestamp();
         using var held = await _locks.AcquireAsync(id, cancel);
 
         string hostName = HostVethName.For(id);
@@ -112,7 +114,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             var bridge = _bridges[network.Name];
             wired = await OnNodeAsync(() => Wire(bridge, pod, network, hostName, id.IfName, allocation), cancel);
             await ipam.CommitAsync(allocation);
-            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}", id, allocation.Address, hostName, netnsPath);
+            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(ResultBuilder.For(network, bridge, wired, netnsPath, allocation.Address));
         }
         catch (Exception e)
@@ -150,14 +153,15 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             return DaemonResponse.Success();
         }
         var id = IdOf(request, out _);
+        long started = Stopwatch.GetTimestamp();
         using var held = await _locks.AcquireAsync(id, cancel);
         string hostName = HostVethName.For(id);
         bool removed = await OnNodeAsync(() => PodInterface.Unwire(node, hostName), cancel);
         var allocation = ipam.Find(id);
         if (allocation is not null)
             ipam.Release(allocation);
-        log.LogInformation("{Id}: DEL {Address}{Removed}", id, allocation?.Address.ToString() ?? "(no address)",
-            removed ? $", removed {hostName}" : "");
+        log.LogInformation("{Id}: DEL {Address}{Removed} ({Ms:F2} ms)", id, allocation?.Address.ToString() ?? "(no address)",
+            removed ? $", removed {hostName}" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return DaemonResponse.Success();
     }
 

@@ -85,3 +85,21 @@ public class NetworkDefinitionTests
             .WithMessage("*cannot read config file*");
     }
 }
+
+public class SampleConfigTests
+{
+    [Fact]
+    public void The_sample_node_config_loads_and_matches_the_sample_conflist()
+    {
+        var confDir = Path.Combine(TestNetworks.RepositoryRoot, "cni-conf");
+
+        var settings = DaemonSettings.Load(Path.Combine(confDir, "particled.json"));
+        using var conflist = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(confDir, "10-particle.conflist")));
+
+        var name = conflist.RootElement.GetProperty("name").GetString()!;
+        settings.Networks.Should().ContainKey(name);
+        var plugin = conflist.RootElement.GetProperty("plugins")[0];
+        plugin.GetProperty("socket").GetString().Should().Be(settings.SocketPath);
+        plugin.GetProperty("stateDir").GetString().Should().Be(settings.StateDir);
+    }
+}

@@ -11,10 +11,9 @@ public static class Binaries
         var dir = Environment.GetEnvironmentVariable("PARTICLE_BIN_DIR");
         if (string.IsNullOrEmpty(dir))
         {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "ParticleCni.sln")))
-                root = root.Parent;
-            dir = root is null ? "" : Path.Combine(root.FullName, "artifacts", "bin");
+            var root = typeof(Binaries).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+                .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+            dir = Path.Combine(root, "artifacts", "bin");
         }
         var path = Path.Combine(dir, name);
         if (!File.Exists(path))
