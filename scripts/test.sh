@@ -15,15 +15,16 @@ dotnet restore ParticleCni.sln --nologo -v quiet
 bash scripts/build.sh >/dev/null
 export PARTICLE_BIN_DIR=${PARTICLE_BIN_DIR:-$PWD/artifacts/bin}
 
+namespaces_before=$(ip netns list | awk '{print $1}' | sort)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test ParticleCni.sln --no-restore --nologo -v quiet -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$log" || status=$?
+dotnet test ParticleCni.sln --no-restore --nologo --logger "console;verbosity=minimal" -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$log" || status=$?
 
 # One plain summary line for the whole run, summed over the test assemblies.
 awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
-leftover=$(ip netns list | grep -E '^(pnl|pte|pcn)-' || true)
+leftover=$(comm -13 <(echo "$namespaces_before") <(ip netns list | awk '{print $1}' | sort) | tr '\n' ' ')
 if [ -n "$leftover" ]; then
   echo "tests left network namespaces behind: $leftover" >&2
   status=1

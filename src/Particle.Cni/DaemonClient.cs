@@ -16,6 +16,7 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
     {
         byte[] payload = JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.DaemonRequest);
         byte[]? reply;
+        bool sent = false;
         try
         {
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -25,27 +26,28 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
             socket.ReceiveTimeout = timeoutSeconds * 1000;
             socket.Connect(new UnixDomainSocketEndPoint(socketPath));
             Frames.Write(socket, payload);
+            sent = true;
             reply = Frames.Read(socket);
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
         {
-            return DaemonReply.Unreachable($"no reply within {timeoutSeconds}s");
+            return DaemonReply.Unreachable($"no reply within {timeoutSeconds}s", sent);
         }
         catch (SocketException e)
         {
-            return DaemonReply.Unreachable(Describe(e));
+            return DaemonReply.Unreachable(Describe(e), sent);
         }
         catch (ProtocolException e)
         {
-            return DaemonReply.Unreachable(e.Message);
+            return DaemonReply.Unreachable(e.Message, sent);
         }
         catch (IOException e)
         {
-            return DaemonReply.Unreachable(e.Message);
+            return DaemonReply.Unreachable(e.Message, sent);
         }
 
         if (reply is null)
-            return DaemonReply.Unreachable("the connection was closed without a reply");
+            return DaemonReply.Unreachable("the connection was closed without a reply", sent);
 
         try
         {
@@ -71,11 +73,15 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
 }
 
 /// <summary>The outcome of one exchange with the daemon; exactly one of the three shapes.</summary>
-internal readonly record struct DaemonReply(DaemonResponse? Response, string? UnreachableReason, string? UnreadableReason)
+internal readonly record struct DaemonReply(DaemonResponse? Response, string? UnreachableReason, string? UnreadableReason,
+    bool OutcomeUnknown = false)
 {
     public static DaemonReply Answered(DaemonResponse response) => new(response, null, null);
-    public static DaemonReply Unreachable(string reason) => new(null, reason, null);
-    public static DaemonReply Unreadable(string reason) => new(null, null, reason);
+
+    /// <param name="requestSent">The daemon got the whole request, so it may have acted on it.</param>
+    public static DaemonReply Unreachable(string reason, bool requestSent = false) => new(null, reason, null, requestSent);
+
+    public static DaemonReply Unreadable(string reason) => new(null, null, reason, true);
 
     /// <summary>The daemon's own failure as a CNI error, or the reply not being readable at all.</summary>
     public CniError? AnswerError(string socketPath)

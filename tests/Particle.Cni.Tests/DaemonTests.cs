@@ -174,10 +174,28 @@ public sealed class DaemonTests : IDisposable
     }
 
     [Fact]
-    public void Daemon_closing_mid_frame_makes_add_11()
+    public void Daemon_closing_mid_frame_makes_add_11_and_notes_the_attachment_for_undoing()
     {
+        // The daemon had the whole request and may have wired the pod: the runtime takes the ADD as
+        // failed, so the note tells the daemon to undo it.
         using var daemon = new FakeDaemon(_dir["d.sock"], behaviour: FakeDaemon.Behaviour.CloseMidFrame);
         CniRun.Run(CniRun.Env("ADD"), Conf(daemon.SocketPath)).ShouldFail(ErrorCodes.TryAgainLater, daemon.SocketPath);
+        Directory.GetFiles(Path.Combine(StateDir, "pending-del")).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void Silent_daemon_add_notes_the_attachment_for_undoing()
+    {
+        using var daemon = new FakeDaemon(_dir["d.sock"], behaviour: FakeDaemon.Behaviour.NeverAnswer);
+        CniRun.Run(CniRun.Env("ADD"), Conf(daemon.SocketPath, extra: "\"timeoutSeconds\":1")).ShouldFail(ErrorCodes.TryAgainLater, daemon.SocketPath);
+        Directory.GetFiles(Path.Combine(StateDir, "pending-del")).Should().ContainSingle();
+    }
+
+    [Fact]
+    public void Add_that_never_reached_the_daemon_leaves_no_note()
+    {
+        CniRun.Run(CniRun.Env("ADD"), Conf(DeadSocket())).ShouldFail(ErrorCodes.TryAgainLater, "connection refused");
+        Directory.Exists(Path.Combine(StateDir, "pending-del")).Should().BeFalse();
     }
 
     [Fact]

@@ -34,9 +34,9 @@ public sealed class SocketSecurityTests : IDisposable
                 ["CNI_PATH"] = "/opt/cni/bin",
             });
 
-        add.ExitCode.Should().NotBe(0);
+        add.ExitCode.Should().NotBe(0, add.ToString());
         using var error = JsonDocument.Parse(add.Stdout);
-        error.RootElement.GetProperty("msg").GetString().Should().Contain("only root");
+        error.RootElement.GetProperty("msg").GetString().Should().Contain("only root", add.ToString());
         _node.Allocations().Should().BeEmpty();
         _node.Links(pod).Should().Equal("lo");
     }

@@ -22,28 +22,8 @@ internal static class DelVerb
         string reason = reply.UnreachableReason ?? "unreadable reply: " + reply.UnreadableReason;
         StdErr.Log($"DEL {inv.Env.ContainerId}/{inv.Env.IfName}: {DaemonReply.UnreachableMessage(inv.Daemon.SocketPath, reason)}; cleaning up locally");
 
-        var note = new PendingDeleteNote
-        {
-            Network = inv.Conf.Name,
-            ContainerId = inv.Env.ContainerId,
-            IfName = inv.Env.IfName,
-            Netns = inv.Env.Netns,
-            WrittenAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        };
-        CniError? noteError = null;
-        try
-        {
-            // A failure here throws IOException naming the path.
-            DurableFile.Write(PendingDeleteNote.Folder(inv.Conf.StateDirectory),
-                PendingDeleteNote.FileName(note.Network, note.ContainerId, note.IfName), note.ToJson());
-        }
-        catch (IOException e)
-        {
-            // Without the note the address would never be released: this is the one reason DEL fails.
-            noteError = new CniError(ErrorCodes.IoFailure,
-                $"particled is not reachable and the pending-delete note {note.PathIn(inv.Conf.StateDirectory)} could not be written",
-                e.Message);
-        }
+        // Without the note the address would never be released: this is the one reason DEL fails.
+        var noteError = inv.LeavePendingDeleteNote();
 
         // The interface goes even when the note failed: the runtime may retry DEL, and a leftover interface
         // only helps nobody.

@@ -18,6 +18,34 @@ internal sealed class Invocation(CniEnvironment env, NetConf conf)
         Args = env.Args.Count == 0 ? null : env.Args,
     };
 
+    /// <summary>
+    /// Leaves a durable note that this attachment, as it stands now, is not wanted, for particled to carry
+    /// out when it is reachable again (<see cref="PendingDeleteNote"/>). Null when written.
+    /// </summary>
+    public CniError? LeavePendingDeleteNote()
+    {
+        var note = new PendingDeleteNote
+        {
+            Network = conf.Name,
+            ContainerId = env.ContainerId,
+            IfName = env.IfName,
+            Netns = env.Netns,
+            WrittenAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+        try
+        {
+            DurableFile.Write(PendingDeleteNote.Folder(conf.StateDirectory),
+                PendingDeleteNote.FileName(note.Network, note.ContainerId, note.IfName), note.ToJson());
+            return null;
+        }
+        catch (IOException e)
+        {
+            return new CniError(ErrorCodes.IoFailure,
+                $"particled is not reachable and the pending-delete note {note.PathIn(conf.StateDirectory)} could not be written",
+                e.Message);
+        }
+    }
+
     /// <summary>The version gate of STATUS, GC and CHECK (code 1, as skel answers).</summary>
     public CniError? RequireVersion(string minimum, string verb) =>
         CniVersion.AtLeast(conf.CniVersion, minimum)

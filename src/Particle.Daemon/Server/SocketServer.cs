@@ -71,12 +71,6 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
         try
         {
             var peer = UnixCredentials.GetPeer(client);
-            if (peer.Uid != 0)
-            {
-                log.LogWarning("refused a request from pid {Pid} uid {Uid}: only root may use particled", peer.Pid, peer.Uid);
-                await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.IoFailure, "permission denied: only root may use particled"));
-                return;
-            }
 
             DaemonRequest? request;
             using (var readTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
@@ -85,6 +79,13 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                 var frame = await Frames.ReadAsync(client, readTimeout.Token);
                 if (frame is null)
                     return;
+                // Refused only after the request is read, so that the peer gets the refusal and not EPIPE.
+                if (peer.Uid != 0)
+                {
+                    log.LogWarning("refused a request from pid {Pid} uid {Uid}: only root may use particled", peer.Pid, peer.Uid);
+                    await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.IoFailure, "permission denied: only root may use particled"));
+                    return;
+                }
                 request = Decode(frame, out var error);
                 if (request is null)
                 {

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using Particle.Linux;
 
-namespace Particle.Netlink.Tests;
+namespace Particle.Tests;
 
-/// <summary>A network namespace of the test's own (`ip netns add pnl-XXXXXXXX`), deleted on Dispose.</summary>
+/// <summary>Shared by the Linux and Netlink tests. A network namespace of the test's own (`ip netns add pnl-XXXXXXXX`), deleted on Dispose.</summary>
 public sealed class TempNamespace : IDisposable
 {
     public TempNamespace()
@@ -33,9 +33,6 @@ public sealed class TempNamespace : IDisposable
         Namespace.Dispose();
         Ip("netns", "del", Name);
     }
-
-    /// <summary>Opens a rtnetlink socket inside this namespace.</summary>
-    public RouteNetlink OpenNetlink() => RouteNetlink.OpenIn(Namespace);
 
     /// <summary>`ip -n NAME -j ARGS...` parsed, to observe the kernel through an independent tool.</summary>
     public JsonElement IpJson(params string[] args)
