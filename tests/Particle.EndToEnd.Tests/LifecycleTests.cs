@@ -169,6 +169,23 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public void A_failure_in_the_last_kernel_step_undoes_the_veth_and_the_address()
+    {
+        // A second interface of the same pod: its default route collides with the first one's, which
+        // fails the very last step of ADD, after the veth exists and carries its address.
+        var pod = _node.AddPod("p");
+        _node.Plugin("ADD", "c1", pod).ExitCode.Should().Be(0);
+
+        var second = _node.Plugin("ADD", "c1", pod, ifName: "eth1");
+
+        Code(second).Should().Be(100);
+        Message(second).Should().Contain("RTM_NEWROUTE").And.Contain("EEXIST");
+        _node.Allocations().Select(a => a.IfName).Should().Equal("eth0");
+        _node.Links(pod).Should().BeEquivalentTo(["lo", "eth0"]);
+        _node.Links().Should().ContainSingle(l => l.StartsWith(HostVethName.Prefix));
+    }
+
+    [Fact]
     public void Add_into_a_missing_namespace_is_container_unknown()
     {
         var add = _node.Plugin("ADD", "c1", $"/run/netns/{_node.Prefix}-missing");

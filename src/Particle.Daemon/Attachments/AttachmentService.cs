@@ -135,12 +135,9 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         {
             return PodInterface.Wire(node, bridge, pod, network, hostName, ifName, allocation.Address);
         }
-        catch (NetlinkException e) when (e.IsExists)
+        catch (InterfaceExistsException e)
         {
-            throw new AttachmentFailure(ErrorCodes.AlreadyExists,
-                node.GetLink(hostName) is null
-                    ? $"interface {ifName} already exists in {pod.Path}"
-                    : $"host interface {hostName} already exists on the node", e.Message);
+            throw new AttachmentFailure(ErrorCodes.AlreadyExists, e.Message, e.InnerException!.Message);
         }
     }
 

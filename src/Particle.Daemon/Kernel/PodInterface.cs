@@ -23,17 +23,16 @@ public static class PodInterface
     {
         var hostMac = MacAddress.Random();
         var podMac = MacAddress.Random();
-        node.CreateVeth(new VethSpec
+        try
         {
-            Name = hostName,
-            PeerName = ifName,
-            Mtu = network.Mtu,
-            Mac = hostMac,
-            PeerMac = podMac,
-            PeerNamespace = pod,
-            MasterIndex = bridge.Index,
-            Up = true,
-        });
+            CreateVeth(node, bridge, pod, network, hostName, ifName, hostMac, podMac);
+        }
+        catch (NetlinkException e) when (e.IsExists)
+        {
+            throw new InterfaceExistsException(node.GetLink(hostName) is null
+                ? $"interface {ifName} already exists in {pod.Path}"
+                : $"host interface {hostName} already exists on the node", e);
+        }
         try
         {
             using var inside = RouteNetlink.OpenIn(pod);
@@ -54,6 +53,20 @@ public static class PodInterface
         }
         return new WiredPod(hostName, hostMac, ifName, podMac, network.Mtu);
     }
+
+    private static void CreateVeth(RouteNetlink node, Link bridge, NetworkNamespace pod, NetworkDefinition network,
+        string hostName, string ifName, MacAddress hostMac, MacAddress podMac) =>
+        node.CreateVeth(new VethSpec
+        {
+            Name = hostName,
+            PeerName = ifName,
+            Mtu = network.Mtu,
+            Mac = hostMac,
+            PeerMac = podMac,
+            PeerNamespace = pod,
+            MasterIndex = bridge.Index,
+            Up = true,
+        });
 
     /// <summary>Deletes the pair through its host end; false when it was already gone.</summary>
     public static bool Unwire(RouteNetlink node, string hostName)
@@ -98,3 +111,6 @@ public static class PodInterface
         return problems;
     }
 }
+
+/// <summary>ADD found the pod's interface name, or the host end's name, already taken.</summary>
+public sealed class InterfaceExistsException(string message, Exception inner) : Exception(message, inner);
