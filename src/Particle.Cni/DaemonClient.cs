@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Text.Json;
+using Particle.Linux;
 using Particle.Protocol;
 
 namespace Particle.Cni;
@@ -19,29 +19,18 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
         bool sent = false;
         try
         {
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             // Connecting to a unix socket never waits on the network: a missing file or a socket without
             // a listener fails at once, so only the exchange itself needs a deadline.
-            socket.SendTimeout = timeoutSeconds * 1000;
-            socket.ReceiveTimeout = timeoutSeconds * 1000;
-            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-            Frames.Write(socket, payload);
+            using var socket = UnixStreamSocket.Connect(socketPath, TimeSpan.FromSeconds(timeoutSeconds));
+            socket.SendAll(Frames.Encode(payload));
             sent = true;
-            reply = Frames.Read(socket);
+            reply = ReadFrame(socket);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-        {
-            return DaemonReply.Unreachable($"no reply within {timeoutSeconds}s", sent);
-        }
-        catch (SocketException e)
+        catch (LinuxException e)
         {
             return DaemonReply.Unreachable(Describe(e), sent);
         }
         catch (ProtocolException e)
-        {
-            return DaemonReply.Unreachable(e.Message, sent);
-        }
-        catch (IOException e)
         {
             return DaemonReply.Unreachable(e.Message, sent);
         }
@@ -61,14 +50,30 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
     }
 
     /// <summary>The errno text in lower case, as it reads inside a sentence ("connection refused").</summary>
-    private static string Describe(SocketException e) => e.SocketErrorCode switch
+    /// <summary>One frame; null when the daemon closed the connection without answering.</summary>
+    private static byte[]? ReadFrame(UnixStreamSocket socket)
     {
-        SocketError.ConnectionRefused => "connection refused",
-        // ENOENT: .NET reports a missing socket file as AddressNotAvailable.
-        SocketError.AddressNotAvailable => "no such file or directory",
-        SocketError.AccessDenied => "permission denied",
-        SocketError.ConnectionReset => "connection reset",
-        _ => e.Message.Length > 0 ? char.ToLowerInvariant(e.Message[0]) + e.Message[1..] : e.SocketErrorCode.ToString(),
+        Span<byte> header = stackalloc byte[Frames.HeaderLength];
+        int got = socket.ReceiveAll(header);
+        if (got == 0)
+            return null;
+        if (got < header.Length)
+            throw new ProtocolException("the connection was closed inside a reply header");
+        var payload = new byte[Frames.DecodeLength(header)];
+        if (socket.ReceiveAll(payload) < payload.Length)
+            throw new ProtocolException($"the connection was closed after a partial reply ({payload.Length} bytes announced)");
+        return payload;
+    }
+
+    private string Describe(LinuxException e) => e.Errno switch
+    {
+        Errno.ENOENT => "no such file or directory",
+        Errno.ECONNREFUSED => "connection refused",
+        Errno.EACCES or Errno.EPERM => "permission denied",
+        Errno.ECONNRESET => "connection reset",
+        Errno.EPIPE => "broken pipe",
+        Errno.EAGAIN => $"no reply within {timeoutSeconds}s",
+        _ => e.Message,
     };
 }
 

@@ -11,16 +11,29 @@ namespace Particle.Protocol;
 public static class Frames
 {
     public const int MaxLength = 1 << 20;
+    public const int HeaderLength = 4;
 
-    public static void Write(Socket socket, ReadOnlySpan<byte> payload)
+    /// <summary>Header and payload in one buffer, so a frame goes out in a single send.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> payload)
     {
         if (payload.Length > MaxLength)
             throw new ProtocolException($"message of {payload.Length} bytes exceeds the {MaxLength}-byte limit");
-        Span<byte> header = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(header, payload.Length);
-        SendAll(socket, header);
-        SendAll(socket, payload);
+        var frame = new byte[HeaderLength + payload.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
+        payload.CopyTo(frame.AsSpan(HeaderLength));
+        return frame;
     }
+
+    /// <summary>The payload length a header announces, refused when out of bounds.</summary>
+    public static int DecodeLength(ReadOnlySpan<byte> header)
+    {
+        int length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length < 0 || length > MaxLength)
+            throw new ProtocolException($"message length {length} is outside 0..{MaxLength}");
+        return length;
+    }
+
+    public static void Write(Socket socket, ReadOnlySpan<byte> payload) => SendAll(socket, Encode(payload));
 
     /// <summary>Reads one frame; null when the peer closed the connection before sending anything.</summary>
     public static byte[]? Read(Socket socket)
@@ -31,24 +44,15 @@ public static class Frames
             return null;
         if (got < 4)
             throw new ProtocolException("connection closed inside a message header");
-        int length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < 0 || length > MaxLength)
-            throw new ProtocolException($"message length {length} is outside 0..{MaxLength}");
+        int length = DecodeLength(header);
         var payload = new byte[length];
         if (ReceiveAll(socket, payload) < length)
             throw new ProtocolException($"connection closed after a partial message ({length} bytes announced)");
         return payload;
     }
 
-    public static async ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> payload, CancellationToken cancel)
-    {
-        if (payload.Length > MaxLength)
-            throw new ProtocolException($"message of {payload.Length} bytes exceeds the {MaxLength}-byte limit");
-        var header = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(header, payload.Length);
-        await SendAllAsync(socket, header, cancel);
-        await SendAllAsync(socket, payload, cancel);
-    }
+    public static ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> payload, CancellationToken cancel) =>
+        SendAllAsync(socket, Encode(payload.Span), cancel);
 
     public static async ValueTask<byte[]?> ReadAsync(Socket socket, CancellationToken cancel)
     {
@@ -58,9 +62,7 @@ public static class Frames
             return null;
         if (got < 4)
             throw new ProtocolException("connection closed inside a message header");
-        int length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < 0 || length > MaxLength)
-            throw new ProtocolException($"message length {length} is outside 0..{MaxLength}");
+        int length = DecodeLength(header);
         var payload = new byte[length];
         if (await ReceiveAllAsync(socket, payload, cancel) < length)
             throw new ProtocolException($"connection closed after a partial message ({length} bytes announced)");
