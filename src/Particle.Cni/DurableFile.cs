@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Particle.Linux;
 
 namespace Particle.Cni;
 
@@ -52,17 +52,13 @@ internal static class DurableFile
 
     private static void FsyncFolder(string folder)
     {
-        int fd = NativeMethods.Open(folder, NativeMethods.O_RDONLY | NativeMethods.O_CLOEXEC);
-        if (fd < 0)
-            throw new IOException($"cannot open {folder} to sync it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         try
         {
-            if (NativeMethods.Fsync(fd) != 0)
-                throw new IOException($"cannot sync {folder}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            FileSync.FsyncDirectory(folder);
         }
-        finally
+        catch (LinuxException e)
         {
-            NativeMethods.Close(fd);
+            throw new IOException($"cannot sync {folder}: {e.Message}", e);
         }
     }
 
