@@ -83,6 +83,11 @@ internal sealed class CniEnvironment
                 return false;
             if (!needsNetns && !TryOptional(env, "CNI_NETNS", MaxValueBytes, out netns, out error))
                 return false;
+            if (NetnsProblem(netns) is { } netnsProblem)
+            {
+                error = CniError.InvalidEnv("CNI_NETNS", netnsProblem);
+                return false;
+            }
 
             if (!TryRequire(env, "CNI_IFNAME", MaxValueBytes, out ifName, out error))
                 return false;
@@ -110,6 +115,30 @@ internal sealed class CniEnvironment
         };
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// The path is opened by particled (and, for a DEL without it, by this plugin), so it must mean the
+    /// same to both: absolute, and not through /proc/self, which names a different process in each.
+    /// Null when acceptable (or empty: DEL may come without one).
+    /// </summary>
+    private static string? NetnsProblem(string netns)
+    {
+        if (netns.Length == 0)
+            return null;
+        if (!netns.StartsWith('/'))
+            return $"\"{Truncate(netns)}\" is not an absolute path";
+        foreach (char c in netns)
+        {
+            if (char.IsControl(c))
+                return $"\"{Truncate(netns)}\" contains a control character";
+        }
+        foreach (string self in (ReadOnlySpan<string>)["/proc/self/", "/proc/thread-self/"])
+        {
+            if (netns.StartsWith(self, StringComparison.Ordinal) || netns == self.TrimEnd('/'))
+                return $"\"{Truncate(netns)}\" goes through {self.TrimEnd('/')}, which names particled itself there, not the container";
+        }
+        return null;
     }
 
     private static string Get(IReadOnlyDictionary<string, string> env, string name) =>
@@ -140,5 +169,5 @@ internal sealed class CniEnvironment
     }
 
     /// <summary>Error messages quote values, but never a huge one.</summary>
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "...";
+    private static string Truncate(string value) => Names.Printable(value.Length <= 80 ? value : value[..80] + "...");
 }

@@ -22,6 +22,7 @@ internal static class DurableFile
         {
             throw new IOException($"cannot create {folder}: {e.Message}", e);
         }
+        RefuseUnsafeFolder(folder);
 
         string target = Path.Combine(folder, fileName);
         string temp = Path.Combine(folder, $".{fileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -48,6 +49,25 @@ internal static class DurableFile
             throw new IOException($"cannot write {target}: {e.Message}", e);
         }
         FsyncFolder(folder);
+    }
+
+    /// <summary>
+    /// CreateDirectory is content with anything that resolves to a folder. A symbolic link planted in
+    /// its place would carry the file (and particled's later reading of it) elsewhere, and a folder others
+    /// may write to lets them plant one: both are refused. The name is looked at without following it.
+    /// </summary>
+    private static void RefuseUnsafeFolder(string folder)
+    {
+        var kind = FileKind.Of(folder);
+        if (kind != FileKinds.Directory)
+        {
+            throw new IOException($"{folder} is a {kind.ToString().ToLowerInvariant()}, not a folder; refusing to write through it");
+        }
+        var mode = File.GetUnixFileMode(folder);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new IOException($"{folder} may be written by other users (mode {Convert.ToString((int)mode, 8)}); refusing to write into it");
+        }
     }
 
     private static void FsyncFolder(string folder)

@@ -48,8 +48,9 @@ internal sealed class NetConf
             }
             return "0.1.0";
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that escapes a lone surrogate ("\ud800") has no UTF-16 form.
             return null;
         }
     }
@@ -74,6 +75,11 @@ internal sealed class NetConf
         {
             try
             {
+                if (DuplicateKey(document.RootElement, "") is { } duplicate)
+                {
+                    error = CniError.Decode($"the network configuration has the key {duplicate} more than once");
+                    return false;
+                }
                 conf = Read(document.RootElement, out error);
                 return conf is not null;
             }
@@ -82,6 +88,47 @@ internal sealed class NetConf
                 error = CniError.Decode("the network configuration is malformed: " + e.Message);
                 return false;
             }
+            catch (InvalidOperationException e)
+            {
+                // A string value that escapes a lone surrogate cannot become a .NET string.
+                error = CniError.Decode("the network configuration is malformed: " + e.Message);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Duplicate keys are refused rather than resolved: Go's encoding/json takes the last one and
+    /// System.Text.Json's lookups may not, and two readers that disagree on a document are how a
+    /// configuration says one thing to the runtime and another to the plugin. The first duplicate as
+    /// a JSON-path-like "a.b", quoted; null when every object's keys are unique. JsonDocument's depth
+    /// limit (64) bounds the recursion.
+    /// </summary>
+    private static string? DuplicateKey(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string here = path.Length == 0 ? property.Name : path + "." + property.Name;
+                    if (!seen.Add(property.Name))
+                        return $"\"{here}\"";
+                    if (DuplicateKey(property.Value, here) is { } inner)
+                        return inner;
+                }
+                return null;
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (DuplicateKey(item, $"{path}[{index++}]") is { } inner)
+                        return inner;
+                }
+                return null;
+            default:
+                return null;
         }
     }
 

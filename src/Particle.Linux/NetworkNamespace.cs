@@ -27,7 +27,8 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Opens path and proves it is a network namespace, so a wrong path fails here and not at setns.</summary>
     public static NetworkNamespace Open(string path)
     {
-        FileDescriptorHandle handle = Libc.Open(path, Libc.O_RDONLY);
+        // O_NONBLOCK: a FIFO planted at the path must fail the checks below, not block open() for ever.
+        FileDescriptorHandle handle = Libc.Open(path, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_NOCTTY);
         try
         {
             (int mode, ulong inode) = Libc.Stat(handle, path);

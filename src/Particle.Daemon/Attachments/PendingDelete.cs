@@ -16,8 +16,18 @@ public sealed record PendingDelete(string Path, AttachmentId Id, DateTimeOffset 
     {
         var notes = new List<PendingDelete>();
         var folder = PendingDeleteNote.Folder(stateDir);
-        if (!Directory.Exists(folder))
-            return notes;
+        switch (FileKind.Of(folder))
+        {
+            case FileKinds.Missing:
+                return notes;
+            case FileKinds.Directory:
+                break;
+            case var other:
+                // Never followed: a link here would make the daemon act on notes someone else wrote.
+                errors.Add($"{folder}: is a {other.ToString().ToLowerInvariant()}, not a folder; ignored and removed");
+                TryDelete(folder);
+                return notes;
+        }
         foreach (var path in Directory.EnumerateFiles(folder, "*.json"))
         {
             try
@@ -56,7 +66,7 @@ public sealed record PendingDelete(string Path, AttachmentId Id, DateTimeOffset 
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

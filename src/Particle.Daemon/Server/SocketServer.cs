@@ -103,7 +103,14 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                 await service.UndoAddAsync(request);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or ProtocolException or SocketException)
+        catch (ProtocolException e)
+        {
+            // A broken frame (a length out of bounds, a header or payload cut short): the peer gets a clean
+            // refusal when it is still listening, and nothing was read that could have been acted on.
+            log.LogDebug("unreadable request dropped: {Error}", e.Message);
+            await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.DecodeFailure, $"particled: unreadable request: {e.Message}"));
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
         {
             log.LogDebug("connection dropped: {Error}", e.Message);
         }
@@ -150,10 +157,19 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
         }
     }
 
-    /// <summary>A stale socket from a previous run is replaced; anything else at the path is left alone.</summary>
+    /// <summary>
+    /// A stale socket from a previous run is replaced; anything else at the path (a regular file, a folder,
+    /// a symbolic link wherever it points) is left alone and the daemon refuses to start. The socket's
+    /// folder must be a real folder, not a link someone planted to move the socket elsewhere.
+    /// </summary>
     private static void PrepareSocketPath(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!Path.IsPathFullyQualified(path))
+            throw new IOException($"socket path {path} is not absolute; refusing to use it");
+        string folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        if (FileKind.Of(folder) is var folderKind and not FileKinds.Directory)
+            throw new IOException($"the folder of socket path {path}, {folder}, is a {folderKind.ToString().ToLowerInvariant()}, not a folder; refusing to follow it");
         switch (FileKind.Of(path))
         {
             case FileKinds.Missing:

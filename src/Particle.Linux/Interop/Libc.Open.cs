@@ -6,6 +6,8 @@ internal static partial class Libc
 {
     internal const int O_RDONLY = 0;
     internal const int O_CLOEXEC = 0x80000;
+    internal const int O_NONBLOCK = 0x800;
+    internal const int O_NOCTTY = 0x100;
 
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenRaw(string path, int flags);
