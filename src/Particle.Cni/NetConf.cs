@@ -80,6 +80,11 @@ internal sealed class NetConf
                     error = CniError.Decode($"the network configuration has the key {duplicate} more than once");
                     return false;
                 }
+                if (MisspelledKey(document.RootElement) is { } misspelled)
+                {
+                    error = CniError.Decode(misspelled);
+                    return false;
+                }
                 conf = Read(document.RootElement, out error);
                 return conf is not null;
             }
@@ -88,10 +93,11 @@ internal sealed class NetConf
                 error = CniError.Decode("the network configuration is malformed: " + e.Message);
                 return false;
             }
-            catch (InvalidOperationException e)
+            catch (InvalidOperationException)
             {
-                // A string value that escapes a lone surrogate cannot become a .NET string.
-                error = CniError.Decode("the network configuration is malformed: " + e.Message);
+                // JsonDocument checks the grammar, not the text inside strings: invalid UTF-8 or an escaped
+                // lone surrogate only shows when a string is read (and the runtime's message is a bare resource key).
+                error = CniError.Decode("the network configuration is malformed: a string in it is not valid UTF-8 or escapes a lone surrogate");
                 return false;
             }
         }
@@ -130,6 +136,31 @@ internal sealed class NetConf
             default:
                 return null;
         }
+    }
+
+    /// <summary>The keys read here; Go's encoding/json would match each of them in any letter case.</summary>
+    private static readonly string[] KnownKeys =
+        ["cniVersion", "cniVersions", "name", "type", "socket", "stateDir", "timeoutSeconds", "prevResult",
+         "runtimeConfig", "args", "capabilities", "plugins", "cni.dev/valid-attachments", "cni.dev/attachments"];
+
+    /// <summary>
+    /// A key that is a known key in another letter case ("Name", "SOCKET"): Go's decoder, and so libcni
+    /// and the runtime, would take it as that key, while this plugin would ignore it. Refused so the two
+    /// never disagree on which socket or network is meant.
+    /// </summary>
+    private static string? MisspelledKey(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            return null;
+        foreach (var property in root.EnumerateObject())
+        {
+            foreach (string known in KnownKeys)
+            {
+                if (property.Name != known && property.Name.Equals(known, StringComparison.OrdinalIgnoreCase))
+                    return $"the network configuration has the key \"{property.Name}\", which is \"{known}\" in another letter case; spell it \"{known}\"";
+            }
+        }
+        return null;
     }
 
     private static NetConf? Read(JsonElement root, out CniError? error)
