@@ -55,7 +55,15 @@ public static class DaemonHost
         }
 
         using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
-        server.Start();
+        try
+        {
+            server.Start();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            log.LogCritical("cannot serve on {Path}: {Error}", settings.SocketPath, e.Message);
+            return 2;
+        }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         void OnStopSignal(PosixSignalContext context)

@@ -186,6 +186,17 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public void Add_into_the_nodes_own_namespace_is_refused()
+    {
+        var add = _node.Plugin("ADD", "c1", $"/proc/{_node.DaemonPid}/ns/net");
+
+        Code(add).Should().Be(4);
+        Message(add).Should().Contain("node's own network namespace");
+        _node.Allocations().Should().BeEmpty();
+        _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
+    }
+
+    [Fact]
     public void Add_into_a_missing_namespace_is_container_unknown()
     {
         var add = _node.Plugin("ADD", "c1", $"/run/netns/{_node.Prefix}-missing");

@@ -21,6 +21,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     // predictable under a burst and leaves room for the daemon's other work.
     private readonly SemaphoreSlim _kernelSlots = new(settings.KernelConcurrency, settings.KernelConcurrency);
     private readonly Dictionary<string, Link> _bridges = new(StringComparer.Ordinal);
+    private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
 
     /// <summary>
     /// Brings the node to a consistent state before any request is served: bridges in place, addresses
@@ -307,11 +308,18 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         }
     }
 
-    private static NetworkNamespace OpenNamespace(string path)
+    private NetworkNamespace OpenNamespace(string path)
     {
         try
         {
-            return NetworkNamespace.Open(path);
+            var ns = NetworkNamespace.Open(path);
+            // The node's own namespace is never a pod's: wiring it would put a pod address on the node.
+            if (ns.Inode == _nodeNamespaceInode)
+            {
+                ns.Dispose();
+                throw new AttachmentFailure(ErrorCodes.InvalidEnvironment, $"CNI_NETNS {path} is the node's own network namespace");
+            }
+            return ns;
         }
         catch (NotANetworkNamespaceException e)
         {
@@ -325,6 +333,12 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         {
             throw new AttachmentFailure(ErrorCodes.IoFailure, $"cannot open CNI_NETNS {path}", e.Message);
         }
+    }
+
+    private static ulong NodeNamespaceInode()
+    {
+        using var node = NetworkNamespace.Current();
+        return node.Inode;
     }
 
     private AttachmentId IdOf(DaemonRequest request, out NetworkDefinition network)

@@ -55,6 +55,7 @@ public sealed class TestNode : IDisposable
     public string SocketPath => Path.Combine(Dir, "particled.sock");
     public string ConfigPath => Path.Combine(Dir, "node.json");
     public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
+    public int DaemonPid => _daemon?.Id ?? throw new InvalidOperationException("particled is not running");
 
     public void StartDaemon()
     {
