@@ -21,6 +21,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test ParticleCni.sln --no-restore --nologo --logger "console;verbosity=minimal" -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$log" || status=$?
 
+# A short soak: concurrent ADD/DEL/CHECK while particled is SIGKILLed; it checks that nothing leaked.
+bash scripts/soak.sh --ops 600 --clients 8 --pods 40 --kills 4 --no-build || status=1
+
 # One plain summary line for the whole run, summed over the test assemblies.
 awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
