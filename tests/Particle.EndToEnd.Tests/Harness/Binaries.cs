@@ -10,14 +10,18 @@ public static class Binaries
     {
         var dir = Environment.GetEnvironmentVariable("PARTICLE_BIN_DIR");
         if (string.IsNullOrEmpty(dir))
-        {
-            var root = typeof(Binaries).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-                .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
-            dir = Path.Combine(root, "artifacts", "bin");
-        }
+            dir = Path.Combine(Repository.Root, "artifacts", "bin");
         var path = Path.Combine(dir, name);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path} is missing: run scripts/build.sh (or set PARTICLE_BIN_DIR) before the end-to-end tests");
         return path;
     }
+}
+
+/// <summary>The checkout the tests were built from (scripts, sample configs).</summary>
+public static class Repository
+{
+    public static string Root { get; } = typeof(Repository).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
 }
