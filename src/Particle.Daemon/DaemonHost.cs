@@ -40,8 +40,26 @@ public static class DaemonHost
         // of ADDs wait for the pool to grow.
         ThreadPool.SetMinThreads(64, 64);
 
-        Directory.CreateDirectory(settings.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        using var ipam = IpamStore.Open(Path.Combine(settings.StateDir, JournalFileName), settings.Networks);
+        try
+        {
+            PrepareStateDirectory(settings.StateDir);
+        }
+        catch (IOException e)
+        {
+            log.LogCritical("{Error}", e.Message);
+            return 2;
+        }
+        IpamStore ipamStore;
+        try
+        {
+            ipamStore = IpamStore.Open(Path.Combine(settings.StateDir, JournalFileName), settings.Networks);
+        }
+        catch (IOException e)
+        {
+            log.LogCritical("cannot open the allocation journal: {Error}", e.Message);
+            return 2;
+        }
+        using var ipam = ipamStore;
         using var node = RouteNetlink.Open();
         var service = new AttachmentService(settings, ipam, node, loggers.CreateLogger("attachments"));
         try
@@ -96,5 +114,24 @@ public static class DaemonHost
         log.LogInformation("stopping");
         await server.StopAsync(TimeSpan.FromSeconds(10));
         return 0;
+    }
+
+    /// <summary>
+    /// The state folder is root's alone (0700, also when it existed before) and never reached through a
+    /// symbolic link, which someone else could have planted to redirect the journal.
+    /// </summary>
+    private static void PrepareStateDirectory(string path)
+    {
+        switch (Particle.Linux.FileKind.Of(path))
+        {
+            case Particle.Linux.FileKinds.Missing:
+                Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                break;
+            case Particle.Linux.FileKinds.Directory:
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                break;
+            case var other:
+                throw new IOException($"state directory {path} is a {other.ToString().ToLowerInvariant()}, not a directory; refusing to use it");
+        }
     }
 }

@@ -34,25 +34,23 @@ public sealed class AllocationJournal : IDisposable
         records = [];
         skippedLines = 0;
         long goodLength = 0;
-        if (File.Exists(path))
-        {
-            byte[] bytes = File.ReadAllBytes(path);
-            int start = 0;
-            while (start < bytes.Length)
-            {
-                int end = Array.IndexOf(bytes, (byte)'\n', start);
-                if (end < 0)
-                    break; // torn tail: never acknowledged as durable
-                var record = TryParse(bytes.AsSpan(start, end - start));
-                if (record is null)
-                    skippedLines++;
-                else
-                    records.Add(record);
-                start = end + 1;
-                goodLength = start;
-            }
-        }
         var stream = OpenForAppend(path);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        int start = 0;
+        while (start < bytes.Length)
+        {
+            int end = Array.IndexOf(bytes, (byte)'\n', start);
+            if (end < 0)
+                break; // torn tail: never acknowledged as durable
+            var record = TryParse(bytes.AsSpan(start, end - start));
+            if (record is null)
+                skippedLines++;
+            else
+                records.Add(record);
+            start = end + 1;
+            goodLength = start;
+        }
         if (stream.Length != goodLength)
         {
             stream.SetLength(goodLength);
@@ -143,11 +141,20 @@ public sealed class AllocationJournal : IDisposable
         }
     }
 
-    private static FileStream OpenForAppend(string path) => new(path, new FileStreamOptions
+    private static FileStream OpenForAppend(string path)
     {
-        Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read,
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, BufferSize = 0,
-    });
+        // A planted symbolic link would make the daemon write its journal wherever it points.
+        var kind = FileKind.Of(path);
+        if (kind is not (FileKinds.Missing or FileKinds.Regular))
+            throw new IOException($"journal {path} is a {kind.ToString().ToLowerInvariant()}, not a regular file; refusing to use it");
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, BufferSize = 0,
+        });
+        File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return stream;
+    }
 
     private static byte[] Serialize(JournalRecord record)
     {

@@ -162,4 +162,28 @@ public class IpamStoreTests
         FluentActions.Invoking(() => store.Reserve(new AttachmentId("pods", "c1", "eth0"), null))
             .Should().Throw<InvalidOperationException>();
     }
+
+    [Fact]
+    public void A_journal_that_is_a_symbolic_link_is_refused_and_its_target_untouched()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("elsewhere"), "precious");
+        File.CreateSymbolicLink(dir.File("j"), dir.File("elsewhere"));
+
+        FluentActions.Invoking(() => IpamStore.Open(dir.File("j"), _networks))
+            .Should().Throw<IOException>().WithMessage("*symbolic*refusing*");
+        File.ReadAllText(dir.File("elsewhere")).Should().Be("precious");
+    }
+
+    [Fact]
+    public void An_existing_journal_is_made_private()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("j"), "");
+        File.SetUnixFileMode(dir.File("j"), (UnixFileMode)0x1B6); // 0666
+
+        using var store = IpamStore.Open(dir.File("j"), _networks);
+
+        File.GetUnixFileMode(dir.File("j")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
 }
