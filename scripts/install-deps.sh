@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the tests, the demo and the benchmarks use, when any is missing:
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq,
-# hyperfine and iptables (used by the reference portmap and firewall plugins).
+# hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, runc and
+# busybox-static for the tests that run real containers.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,9 @@ command -v ping >/dev/null || need+=(iputils-ping)
 command -v jq >/dev/null || need+=(jq)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v iptables >/dev/null || need+=(iptables)   # the chained portmap and firewall plugins use it
+command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test with a real runtime
+command -v runc >/dev/null || need+=(runc)
+[ -x /bin/busybox ] || need+=(busybox-static)       # the containers' root filesystem
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+
+namespace Particle.EndToEnd.Tests.Harness;
+
+/// <summary>
+/// A private containerd (its own root, state and socket in a temp folder, CRI off) and a busybox rootfs,
+/// for driving the plugin through the real `ctr run --cni`. ctr 1.6 reads the first file of
+/// /etc/cni/net.d and looks for plugins in /opt/cni/bin, so the test puts its conflist and a copy of the
+/// plugin (under a type name of its own) there, and puts both folders back as it found them.
+/// </summary>
+public sealed class Containerd : IDisposable
+{
+    private const string CniConfDir = "/etc/cni/net.d";
+    private const string CniBinDir = "/opt/cni/bin";
+
+    private readonly TestNode _node;
+    private readonly Process _daemon;
+    private readonly List<string> _createdDirs = [];
+    private readonly string _confFile;
+    private readonly string _pluginCopy;
+
+    public Containerd(TestNode node)
+    {
+        _node = node;
+        Dir = Directory.CreateTempSubdirectory("particle-ctr-").FullName;
+        string type = $"particle-{node.Prefix}";
+        _pluginCopy = Path.Combine(CniBinDir, type);
+        _confFile = Path.Combine(CniConfDir, $"00-{node.Prefix}.conflist");
+        try
+        {
+            File.WriteAllText(Path.Combine(Dir, "config.toml"), $"""
+                version = 2
+                root = "{Dir}/root"
+                state = "{Dir}/state"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "{Socket}"
+                """);
+            _daemon = Process.Start(new ProcessStartInfo("containerd", ["--config", Path.Combine(Dir, "config.toml")])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+            _daemon.OutputDataReceived += (_, _) => { };
+            _daemon.ErrorDataReceived += (_, _) => { };
+            _daemon.BeginOutputReadLine();
+            _daemon.BeginErrorReadLine();
+            SpinWait.SpinUntil(() => File.Exists(Socket), TimeSpan.FromSeconds(15)).Should().BeTrue("containerd starts");
+
+            MakeRootfs();
+            CreateDir(CniBinDir);
+            CreateDir(CniConfDir);
+            File.Copy(Binaries.Plugin, _pluginCopy);
+            File.WriteAllText(_confFile, $$"""
+                {"cniVersion":"1.0.0","name":"{{TestNode.NetworkName}}",
+                 "plugins":[{"type":"{{type}}","socket":"{{node.SocketPath}}","stateDir":"{{node.StateDir}}"}]}
+                """);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Dir { get; }
+    public string Socket => Path.Combine(Dir, "containerd.sock");
+    public string Rootfs => Path.Combine(Dir, "rootfs");
+
+    /// <summary>ctr, run inside the node namespace so that the host side of the network lands there.</summary>
+    public ProcessResult Ctr(params string[] args) =>
+        Shell.Run("nsenter", [$"--net=/run/netns/{_node.Namespace}", "ctr", "-a", Socket, .. args], timeout: TimeSpan.FromSeconds(60));
+
+    public void Dispose()
+    {
+        File.Delete(_confFile);
+        File.Delete(_pluginCopy);
+        foreach (var dir in Enumerable.Reverse(_createdDirs))
+            Directory.Delete(dir);
+        if (_daemon is { HasExited: false })
+        {
+            _daemon.Kill();
+            _daemon.WaitForExit();
+        }
+        // Shims outlive containerd; theirs name this folder on their command line.
+        Shell.Run("pkill", ["-9", "-f", Dir]);
+        Shell.Run("umount", ["-R", Path.Combine(Dir, "state")]);
+        Directory.Delete(Dir, recursive: true);
+    }
+
+    private void CreateDir(string path)
+    {
+        if (Directory.Exists(path))
+            return;
+        CreateDir(Path.GetDirectoryName(path)!);
+        Directory.CreateDirectory(path);
+        _createdDirs.Add(path);
+    }
+
+    private void MakeRootfs()
+    {
+        foreach (var dir in new[] { "bin", "proc", "sys", "dev", "etc", "tmp" })
+            Directory.CreateDirectory(Path.Combine(Rootfs, dir));
+        File.Copy("/bin/busybox", Path.Combine(Rootfs, "bin/busybox"));
+        foreach (var applet in Shell.Check("/bin/busybox", "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var link = Path.Combine(Rootfs, "bin", applet);
+            if (!File.Exists(link))
+                File.CreateSymbolicLink(link, "busybox");
+        }
+    }
+}
