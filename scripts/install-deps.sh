@@ -14,7 +14,7 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v iptables >/dev/null || need+=(iptables)   # the chained portmap and firewall plugins use it
 command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test with a real runtime
 command -v runc >/dev/null || need+=(runc)
-[ -x /bin/busybox ] || need+=(busybox-static)       # the containers' root filesystem
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
