@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the tests, the demo and the benchmarks use, when any is missing:
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq,
-# hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, runc and
-# busybox-static for the tests that run real containers.
+# hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
+# runc and busybox-static for the tests that run real containers.
 set -euo pipefail
 
 need=()
@@ -14,6 +14,7 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v iptables >/dev/null || need+=(iptables)   # the chained portmap and firewall plugins use it
 command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test with a real runtime
 command -v runc >/dev/null || need+=(runc)
+command -v podman >/dev/null || need+=(podman)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

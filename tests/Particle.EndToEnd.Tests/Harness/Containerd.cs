@@ -47,7 +47,7 @@ public sealed class Containerd : IDisposable
             _daemon.BeginErrorReadLine();
             SpinWait.SpinUntil(() => File.Exists(Socket), TimeSpan.FromSeconds(15)).Should().BeTrue("containerd starts");
 
-            MakeRootfs();
+            BusyboxRootfs.Make(Rootfs);
             CreateDir(CniBinDir);
             CreateDir(CniConfDir);
             File.Copy(Binaries.Plugin, _pluginCopy);
@@ -95,18 +95,5 @@ public sealed class Containerd : IDisposable
         CreateDir(Path.GetDirectoryName(path)!);
         Directory.CreateDirectory(path);
         _createdDirs.Add(path);
-    }
-
-    private void MakeRootfs()
-    {
-        foreach (var dir in new[] { "bin", "proc", "sys", "dev", "etc", "tmp" })
-            Directory.CreateDirectory(Path.Combine(Rootfs, dir));
-        File.Copy("/bin/busybox", Path.Combine(Rootfs, "bin/busybox"));
-        foreach (var applet in Shell.Check("/bin/busybox", "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var link = Path.Combine(Rootfs, "bin", applet);
-            if (!File.Exists(link))
-                File.CreateSymbolicLink(link, "busybox");
-        }
     }
 }
