@@ -14,7 +14,7 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
 
     public DaemonReply Send(DaemonRequest request)
     {
-        byte[] payload = JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.DaemonRequest);
+        byte[] payload = DaemonMessages.Write(request);
         byte[]? reply;
         bool sent = false;
         try
@@ -40,7 +40,7 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
 
         try
         {
-            var response = JsonSerializer.Deserialize(reply, ProtocolJsonContext.Default.DaemonResponse);
+            var response = DaemonMessages.Read(reply);
             return response is null ? DaemonReply.Unreadable("the reply is JSON null") : DaemonReply.Answered(response);
         }
         catch (JsonException e)
