@@ -28,6 +28,12 @@ public static class Verbs
     public const string Gc = "GC";
     /// <summary>Not a CNI verb: the daemon's allocations, for operators and tests (particlectl).</summary>
     public const string List = "LIST";
+    /// <summary>Not a CNI verb: hand out a pre-wired pooled namespace of <c>Network</c> (particlectl claim).</summary>
+    public const string Claim = "CLAIM";
+    /// <summary>Not a CNI verb: give back the claimed namespace at <c>Netns</c>; it is destroyed and replaced.</summary>
+    public const string Release = "RELEASE";
+    /// <summary>Not a CNI verb: per-network address and namespace-pool figures (particlectl status).</summary>
+    public const string NodeStatus = "NODESTATUS";
 }
 
 public sealed class AttachmentKey

@@ -10,6 +10,10 @@ public sealed class DaemonResponse
     public AttachmentResult? Result { get; set; }
     /// <summary>LIST: every address held on the node.</summary>
     public List<AllocationInfo>? Allocations { get; set; }
+    /// <summary>CLAIM: the namespace handed out.</summary>
+    public ClaimInfo? Claim { get; set; }
+    /// <summary>NODESTATUS: one entry per configured network.</summary>
+    public List<NetworkStatusInfo>? Networks { get; set; }
 
     public static DaemonResponse Success(AttachmentResult? result = null) => new() { Result = result };
 

@@ -33,8 +33,14 @@ public sealed partial record NetworkDefinition(
             throw new ConfigException($"{where}: bridge \"{config.Bridge}\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
         if (config.Mtu is < 576 or > 65535)
             throw new ConfigException($"{where}: mtu {config.Mtu} is outside 576..65535");
-        return new NetworkDefinition(config.Name, subnet, gateway, range, config.Bridge, config.Mtu);
+        return new NetworkDefinition(config.Name, subnet, gateway, range, config.Bridge, config.Mtu)
+        {
+            NamespacePool = NamespacePoolSettings.From(config.NamespacePool, where, range.Count),
+        };
     }
+
+    /// <summary>The pre-wired namespace pool of this network (size 0: none).</summary>
+    public NamespacePoolSettings NamespacePool { get; init; } = NamespacePoolSettings.Off;
 
     /// <summary>Whether <paramref name="address"/> may be handed to a pod (in range, not the gateway).</summary>
     public bool IsAssignable(IPAddress address) => Range.Contains(address) && !address.Equals(Gateway);

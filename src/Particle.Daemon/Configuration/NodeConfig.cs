@@ -28,4 +28,16 @@ public sealed class NetworkConfig
     public string? RangeEnd { get; set; }
     public string Bridge { get; set; } = "particle0";
     public int Mtu { get; set; } = 1500;
+    /// <summary>Pre-wired network namespaces kept ready for claims (docs/namespace-pool.md); off when absent.</summary>
+    public NamespacePoolConfig? NamespacePool { get; set; }
+}
+
+/// <summary>How many pre-wired namespaces a network keeps free, and where they are bind-mounted.</summary>
+public sealed class NamespacePoolConfig
+{
+    public const string DefaultFolder = "/run/particle/netns";
+
+    /// <summary>Free namespaces kept wired; 0 turns the pool off.</summary>
+    public int Size { get; set; }
+    public string Folder { get; set; } = DefaultFolder;
 }
