@@ -91,6 +91,8 @@ public static class DaemonHost
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        // Pools fill in the background: the socket already serves cold ADDs while they do.
+        var filling = service.Pools.FillAsync(stop.Token);
         log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
 
         using var sweep = new PeriodicTimer(settings.PendingDeleteScan);
@@ -113,6 +115,8 @@ public static class DaemonHost
         }
         log.LogInformation("stopping");
         await server.StopAsync(TimeSpan.FromSeconds(10));
+        // Pooled namespaces are left in place on purpose: they are adopted at the next start.
+        await filling;
         return 0;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
 using Particle.Daemon.Kernel;
+using Particle.Daemon.Pool;
 using Particle.Linux;
 using Particle.Netlink;
 using Particle.Protocol;
@@ -22,6 +23,10 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     private readonly SemaphoreSlim _kernelSlots = new(settings.KernelConcurrency, settings.KernelConcurrency);
     private readonly Dictionary<string, Link> _bridges = new(StringComparer.Ordinal);
     private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
+    private NamespacePools? _pools;
+
+    /// <summary>The pre-wired namespace pools; they exist once <see cref="Recover"/> has run.</summary>
+    public NamespacePools Pools => _pools ?? throw new InvalidOperationException("Recover() has not run");
 
     /// <summary>
     /// Brings the node to a consistent state before any request is served: bridges in place, addresses
@@ -42,6 +47,9 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         RemoveOrphans(links);
         CarryOutPendingDeletes();
         ipam.Compact();
+        // After the attachments' recovery, so a pool entry whose veth vanished has already lost its address.
+        _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log);
+        _pools.Recover();
         foreach (var network in settings.Networks.Values)
         {
             var (capacity, inUse) = ipam.Usage(network.Name);
@@ -68,6 +76,9 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
                 Verbs.Status => Status(request),
                 Verbs.Gc => await GcAsync(request, cancel),
                 Verbs.List => List(request),
+                Verbs.Claim => Pools.Claim(request),
+                Verbs.Release => await Pools.ReleaseAsync(request, cancel),
+                Verbs.NodeStatus => Pools.Status(),
                 _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
             };
         }
@@ -106,7 +117,16 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             ipam.Release(existing);
         }
 
+        if (Pools.ByCniKey(id) is not null)
+            throw new AttachmentFailure(ErrorCodes.AlreadyExists, $"{id} is already attached to a pooled namespace; DEL it before adding it again");
+
         using var pod = OpenNamespace(netnsPath);
+        // A claimed pooled namespace is already wired: answer what it has, without kernel work.
+        if (Pools.TryAttach(network.Name, id, pod.Inode, netnsPath) is { } pooled)
+        {
+            log.LogInformation("{Id}: ADD on pooled namespace {Netns} ({Ms:F2} ms)", id, netnsPath, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return DaemonResponse.Success(pooled);
+        }
         var allocation = ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
             $"network \"{network.Name}\" has no free address left in {network.Range.First}-{network.Range.Last}");
         WiredPod? wired = null;
@@ -153,6 +173,13 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         var id = IdOf(request, out _);
         long started = Stopwatch.GetTimestamp();
         using var held = await _locks.AcquireAsync(id, cancel);
+        if (Pools.ByCniKey(id) is var (pool, entry))
+        {
+            // The runtime is done with the namespace it was given: destroy it, the filler replaces it.
+            await pool.ReleaseAsync(entry, cancel);
+            log.LogInformation("{Id}: DEL released pooled namespace {Netns}", id, entry.Path);
+            return DaemonResponse.Success();
+        }
         string hostName = HostVethName.For(id);
         bool removed = await OnNodeAsync(() => PodInterface.Unwire(node, hostName), cancel);
         var allocation = ipam.Find(id);
@@ -167,6 +194,9 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     {
         var id = IdOf(request, out var network);
         string netnsPath = Require(request.Netns, "CNI_NETNS");
+        // A CNI key on a pooled namespace is checked as the pool entry it stands for.
+        if (Pools.ByCniKey(id) is var (_, pooled))
+            id = pooled.Id;
         using var held = await _locks.AcquireAsync(id, cancel);
         var allocation = ipam.Find(id) is { Committed: true } found ? found
             : throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds no address");
@@ -222,7 +252,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         foreach (var allocation in ipam.List(network.Name))
         {
             // An ADD that started after the runtime listed its attachments is not garbage.
-            if (valid.Contains((allocation.Id.ContainerId, allocation.Id.IfName)) || allocation.CreatedAt >= started)
+            // Pool entries are particled's own, not the runtime's.
+            if (valid.Contains((allocation.Id.ContainerId, allocation.Id.IfName)) || allocation.CreatedAt >= started || Pools.Owns(allocation.Id))
                 continue;
             using var held = await _locks.AcquireAsync(allocation.Id, cancel);
             if (ipam.Find(allocation.Id) != allocation)
@@ -241,7 +272,9 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     {
         links = node.DumpLinks();
         var present = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
-        foreach (var allocation in ipam.List().Where(a => a.Committed))
+        // Pool entries are left to their pool: releasing the address of an entry the pool still lists could
+        // hand it out twice. (Before the pools exist, at start, they are treated like any attachment.)
+        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true))
         {
             var bridge = _bridges[allocation.Id.Network];
             if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)
