@@ -82,7 +82,11 @@ public sealed class NamespacePools
     public DaemonResponse Claim(DaemonRequest request)
     {
         var pool = _pools.GetValueOrDefault(request.Network) ?? throw UnknownNetwork(request.Network);
-        return new DaemonResponse { Claim = pool.Claim() };
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var claim = pool.Claim();
+        _log.LogInformation("{Network}: CLAIM {Netns} {Address} ({Ms:F3} ms)", request.Network, claim.Netns, claim.Address,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new DaemonResponse { Claim = claim };
     }
 
     public async Task<DaemonResponse> ReleaseAsync(DaemonRequest request, CancellationToken cancel)
