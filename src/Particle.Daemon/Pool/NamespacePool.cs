@@ -323,16 +323,27 @@ public sealed class NamespacePool
         string hostName = HostVethName.For(id);
         bool pinned = false;
         WiredPod? wired = null;
-        await _kernelSlots.WaitAsync(stop);
         try
         {
-            PinnedNamespace.Create(path, BringLoopbackUp);
-            pinned = true;
-            using var ns = NetworkNamespace.Open(path);
-            wired = PodInterface.Wire(_node, _bridge(), ns, _network, hostName, PooledNamespace.IfName, allocation.Address);
+            ulong inode;
+            // The kernel slot covers the namespace creation (it registers lo under RTNL) and the wiring, not
+            // the journal's fsync below, as for a cold ADD.
+            await _kernelSlots.WaitAsync(stop);
+            try
+            {
+                PinnedNamespace.Create(path, BringLoopbackUp);
+                pinned = true;
+                using var ns = NetworkNamespace.Open(path);
+                inode = ns.Inode;
+                wired = PodInterface.Wire(_node, _bridge(), ns, _network, hostName, PooledNamespace.IfName, allocation.Address);
+            }
+            finally
+            {
+                _kernelSlots.Release();
+            }
             // Committed like an answered ADD: from here a crash leaves a consistent entry that recovery adopts.
             await _ipam.CommitAsync(allocation);
-            var entry = new PooledNamespace(name, path, allocation, ns.Inode, wired.HostMac, wired.PodMac);
+            var entry = new PooledNamespace(name, path, allocation, inode, wired.HostMac, wired.PodMac);
             lock (_gate)
             {
                 _free.AddLast(entry);
@@ -351,10 +362,6 @@ public sealed class NamespacePool
                 PinnedNamespace.Destroy(path);
             _ipam.Release(allocation);
             throw;
-        }
-        finally
-        {
-            _kernelSlots.Release();
         }
     }
 
