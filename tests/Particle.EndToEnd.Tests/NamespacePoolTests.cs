@@ -143,6 +143,20 @@ public sealed class NamespacePoolTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_claimed_namespace_whose_interface_was_deleted_is_destroyed_and_replaced()
+    {
+        _pool.WaitFull();
+        var claim = _pool.Claim();
+
+        Shell.Check("nsenter", $"--net={claim.Netns}", "ip", "link", "del", "eth0");
+
+        _pool.WaitFull(claimed: 0); // the housekeeping sweep (every second here) finds it
+        File.Exists(claim.Netns).Should().BeFalse();
+        _pool.Node.Allocations().Should().HaveCount(Size).And.NotContain(a => a.Address == claim.Address.Split('/')[0] && a.Netns == claim.Netns);
+        _pool.Pins().Mounts.Should().HaveCount(Size);
+    }
+
+    [Fact]
     public void Status_prints_a_table_and_json()
     {
         _pool.WaitFull();

@@ -61,7 +61,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     public void Sweep()
     {
         CarryOutPendingDeletes();
-        ReleaseVanished(out _);
+        ReleaseVanished(out var links);
+        _pools?.Sweep(links);
     }
 
     public async Task<DaemonResponse> HandleAsync(DaemonRequest request, CancellationToken cancel)

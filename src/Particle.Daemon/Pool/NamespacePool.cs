@@ -165,6 +165,28 @@ public sealed class NamespacePool
             _network.Name, _free.Count, _byPath.Count - _free.Count, Settings.Folder);
     }
 
+    /// <summary>
+    /// Housekeeping: an entry whose host veth is gone (its eth0 was deleted inside, e.g. by the plugin's
+    /// DEL fallback while the daemon was down) is destroyed and replaced, so its address is not held for ever.
+    /// </summary>
+    public void Sweep(IReadOnlyList<Link> nodeLinks)
+    {
+        var present = nodeLinks.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        List<PooledNamespace> broken;
+        lock (_gate)
+            broken = _byPath.Values.Where(e => !present.Contains(e.HostName)).ToList();
+        foreach (var entry in broken)
+        {
+            // Looked up again: the dump may predate the entry's creation.
+            if (_node.GetLink(entry.HostName) is not null || !Forget(entry))
+                continue;
+            _log.LogInformation("namespace pool {Network}: {Path} lost its interface; destroyed and replaced", _network.Name, entry.Path);
+            Destroy(entry);
+            _claims.Delete(entry.Name);
+            _wake.Release();
+        }
+    }
+
     /// <summary>The background filler; runs until <paramref name="stop"/>.</summary>
     public async Task FillAsync(CancellationToken stop)
     {

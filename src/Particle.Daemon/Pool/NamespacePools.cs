@@ -47,6 +47,13 @@ public sealed class NamespacePools
             _log.LogWarning("namespace pool: {Warning}", warning);
     }
 
+    /// <summary>Destroys (and lets the fillers replace) pool entries whose host veth vanished.</summary>
+    public void Sweep(IReadOnlyList<Link> nodeLinks)
+    {
+        foreach (var pool in _pools.Values)
+            pool.Sweep(nodeLinks);
+    }
+
     /// <summary>Runs every pool's filler until <paramref name="stop"/>.</summary>
     public Task FillAsync(CancellationToken stop) =>
         Task.WhenAll(_pools.Values.Where(p => p.Settings.Enabled).Select(p => Task.Run(() => p.FillAsync(stop), CancellationToken.None)));
