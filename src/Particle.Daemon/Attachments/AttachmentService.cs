@@ -96,6 +96,13 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     /// <summary>Takes back an ADD whose answer could not be delivered: the runtime believes it failed.</summary>
     public async Task UndoAddAsync(DaemonRequest request)
     {
+        // On a claimed pooled namespace the ADD only recorded the runtime's key; the claim itself is the
+        // platform's and must survive.
+        if (settings.Networks.ContainsKey(request.Network) && Pools.ByCniKey(IdOf(request, out _)) is var (pool, entry))
+        {
+            pool.Detach(entry, IdOf(request, out _));
+            return;
+        }
         var response = await DelAsync(request, CancellationToken.None);
         if (response.Code != 0)
             log.LogWarning("{Id}: undoing an undelivered ADD failed: {Message}", IdOf(request, out _), response.Message);

@@ -333,6 +333,19 @@ public sealed class NamespacePool
         return ResultBuilder.For(_network, _bridge(), wired, netns, entry.Allocation.Address);
     }
 
+    /// <summary>Takes back an ADD on a claimed namespace whose answer never reached the runtime: the claim stays.</summary>
+    public void Detach(PooledNamespace entry, AttachmentId key)
+    {
+        lock (_gate)
+        {
+            if (entry.CniKey != key)
+                return;
+            entry.CniKey = null;
+        }
+        if (entry.Claimed && ByPath(entry.Path) is not null)
+            _claims.Write(entry.Name, new ClaimRecord { ClaimedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+    }
+
     private async Task CreateAsync(CancellationToken stop)
     {
         long index = Interlocked.Increment(ref _nextIndex) - 1;
