@@ -7,17 +7,13 @@ using Particle.Protocol;
 namespace Particle.EndToEnd.Tests.Harness;
 
 /// <summary>
-/// A <see cref="TestNode"/> whose network has a namespace pool in the test's own folder. particled runs
-/// under nsenter --net (not ip netns exec): its pins must be made in the host mount namespace, as under
-/// systemd, or they would vanish with the daemon's private mount namespace and could not survive a
-/// restart. Pins deliberately outlive the daemon, so Dispose unmounts and removes every file under the
-/// pool folder itself.
+/// A <see cref="TestNode"/> whose network has a namespace pool in the test's own folder (TestNode runs
+/// particled in the host mount namespace, so the pins are visible and survive a restart). Pins
+/// deliberately outlive the daemon, so Dispose unmounts and removes every file under the pool folder.
 /// </summary>
 public sealed class PoolNode : IDisposable
 {
     private readonly TestNode _node;
-    private readonly StringBuilder _log = new();
-    private Process? _daemon;
 
     public PoolNode(int size, string subnet = "10.126.0.0/24")
     {
@@ -48,41 +44,12 @@ public sealed class PoolNode : IDisposable
     public int Size { get; }
     public string PoolFolder { get; } = "";
     public string Ctl => Path.Combine(Path.GetDirectoryName(Binaries.Daemon)!, "particlectl");
-    public string DaemonLog { get { lock (_log) return _log.ToString(); } }
+    public string DaemonLog => _node.DaemonLog;
 
-    public void StartDaemon()
-    {
-        var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { $"--net=/run/netns/{_node.Namespace}", Binaries.Daemon, "--config", _node.ConfigPath })
-            info.ArgumentList.Add(arg);
-        var daemon = Process.Start(info)!;
-        daemon.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-        daemon.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
-        _daemon = daemon;
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (daemon.HasExited)
-                throw new InvalidOperationException($"particled exited with {daemon.ExitCode}:\n{DaemonLog}");
-            if (File.Exists(_node.SocketPath) && TryAsk(new DaemonRequest { Verb = Verbs.NodeStatus }) is not null)
-                return;
-            Thread.Sleep(20);
-        }
-        throw new TimeoutException($"particled did not answer within 15 s:\n{DaemonLog}");
-    }
+    public void StartDaemon() => _node.StartDaemon();
 
     /// <summary>SIGKILL, as in a crash.</summary>
-    public void KillDaemon()
-    {
-        if (_daemon is { HasExited: false } daemon)
-        {
-            daemon.Kill();
-            daemon.WaitForExit();
-        }
-        _daemon = null;
-    }
+    public void KillDaemon() => _node.KillDaemon();
 
     public ProcessResult Run(params string[] args) => Shell.Run(Ctl, ["--socket", _node.SocketPath, .. args]);
 

@@ -59,13 +59,15 @@ public sealed class TestNode : IDisposable
 
     public void StartDaemon()
     {
-        var info = new ProcessStartInfo("ip")
+        // nsenter --net, not ip netns exec: the daemon stays in the host mount namespace, as under systemd,
+        // so bind mounts it makes (the namespace pool's) are seen by everyone and outlive it.
+        var info = new ProcessStartInfo("nsenter")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "netns", "exec", Namespace, Binaries.Daemon, "--config", ConfigPath })
+        foreach (var arg in new[] { $"--net=/run/netns/{Namespace}", Binaries.Daemon, "--config", ConfigPath })
             info.ArgumentList.Add(arg);
         var daemon = Process.Start(info)!;
         daemon.OutputDataReceived += (_, e) => { lock (_daemonLog) _daemonLog.AppendLine(e.Data); };
