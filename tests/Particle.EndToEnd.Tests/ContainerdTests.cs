@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Particle.Daemon.Kernel;
 using Particle.EndToEnd.Tests.Harness;
+using Xunit.Abstractions;
 
 namespace Particle.EndToEnd.Tests;
 
@@ -7,10 +10,19 @@ namespace Particle.EndToEnd.Tests;
 [Collection(EtcCniCollection.Name)]
 public sealed class ContainerdTests : IDisposable
 {
+    // Housekeeping runs every second in the test node (pendingDeleteScanSeconds 1); the kernel tears a
+    // dead namespace down asynchronously. Far above both, far below anything a user would notice.
+    private static readonly TimeSpan ReclaimBound = TimeSpan.FromSeconds(15);
+
+    private readonly ITestOutputHelper _output;
     private readonly TestNode _node = new(subnet: "10.125.0.0/24");
     private readonly Containerd _containerd;
 
-    public ContainerdTests() => _containerd = new Containerd(_node);
+    public ContainerdTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _containerd = new Containerd(_node);
+    }
 
     public void Dispose()
     {
@@ -22,25 +34,98 @@ public sealed class ContainerdTests : IDisposable
     public void Containers_get_addresses_reach_each_other_and_the_gateway_and_leave_nothing()
     {
         // A detached container stays up; a second one reaches it and the gateway, then exits.
-        var first = _containerd.Ctr("run", "-d", "--cni", "--rootfs", _containerd.Rootfs, "first", "/bin/sleep", "60");
+        var first = _containerd.Run("-d", "first", "/bin/sleep", "60");
         first.ExitCode.Should().Be(0, first.ToString());
         var firstAddress = _node.Allocations().Single(a => a.ContainerId == "default-first").Address;
 
-        var second = _containerd.Ctr("run", "--rm", "--cni", "--rootfs", _containerd.Rootfs, "second",
+        var second = _containerd.Run("--rm", "second",
             "/bin/sh", "-c", $"ip -4 addr show eth0 && ping -c 1 -W 2 10.125.0.1 && ping -c 1 -W 2 {firstAddress}");
 
         second.ExitCode.Should().Be(0, second.ToString());
         second.Stdout.Should().MatchRegex(@"inet 10\.125\.0\.\d+/24").And.Contain("1 packets received");
         _node.Allocations().Select(a => a.ContainerId).Should().Equal(["default-first"], "ctr sent DEL when `second` exited");
 
-        // Killed and removed without any DEL (ctr -d): housekeeping reclaims the address once the
-        // container's namespace is gone.
-        _containerd.Ctr("task", "kill", "-s", "KILL", "first").ExitCode.Should().Be(0);
-        SpinWait.SpinUntil(() => _containerd.Ctr("task", "delete", "first").ExitCode == 0, TimeSpan.FromSeconds(10));
-        _containerd.Ctr("container", "rm", "first").ExitCode.Should().Be(0);
-        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, TimeSpan.FromSeconds(10))
-            .Should().BeTrue("the address of a container whose namespace died without DEL is released");
+        // What ctr 1.6 called, pinned so docs/runtimes.md stays true: ADD with the task's /proc path, DEL
+        // on exit with CNI_NETNS empty (the task is gone), never CHECK; the container id is
+        // "<namespace>-<id>"; CNI_ARGS is set but empty.
+        _output.WriteLine(_containerd.Recorder.Table("containerd 1.6 (ctr run --cni)"));
+        var calls = _containerd.Recorder.Calls();
+        calls.Select(c => (c.Command, c.ContainerId)).Should().Equal(
+            ("ADD", "default-first"), ("ADD", "default-second"), ("DEL", "default-second"));
+        calls.Where(c => c.Command == "ADD").Should().OnlyContain(c =>
+            Regex.IsMatch(c.Netns!, @"^/proc/\d+/ns/net$") && c.IfName == "eth0" && c.CniVersion == "1.0.0" && c.Args == "");
+        var del = calls.Single(c => c.Command == "DEL");
+        del.Netns.Should().BeEmpty();
+        del.Config!["prevResult"].Should().NotBeNull("ctr passes the cached ADD result to DEL");
+    }
+
+    [Fact]
+    public void A_detached_container_killed_and_removed_without_DEL_has_its_address_reclaimed()
+    {
+        var run = _containerd.Run("-d", "detached", "/bin/sleep", "60");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var allocation = _node.Allocations().Single();
+        _node.Links().Should().Contain(allocation.HostInterface);
+
+        // ctr -d never calls DEL: the task is killed and the container removed behind the network's back.
+        long removed = RemoveWithoutDel("detached");
+
+        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, ReclaimBound)
+            .Should().BeTrue($"the address of a container whose namespace died without DEL is released\n{_node.DaemonLog}");
+        _output.WriteLine($"address reclaimed {Stopwatch.GetElapsedTime(removed).TotalMilliseconds:F0} ms after `ctr container rm`");
+        _containerd.Recorder.Calls().Select(c => c.Command).Should().Equal(["ADD"], "nothing called DEL");
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
+        _node.DaemonLog.Should().Contain($"released {allocation.Address}: its interface is gone");
+
+        // The address is free again: a new container gets one and works.
+        var again = _containerd.Run("--rm", "again", "/bin/ping", "-c", "1", "-W", "2", "10.125.0.1");
+        again.ExitCode.Should().Be(0, again.ToString());
+        _node.Allocations().Should().BeEmpty();
+        _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
+    }
+
+    [Fact]
+    public void A_namespace_kept_alive_by_a_bind_mount_keeps_its_address_after_its_container_is_gone()
+    {
+        var run = _containerd.Run("-d", "pinned", "/bin/sleep", "60");
+        run.ExitCode.Should().Be(0, run.ToString());
+        var allocation = _node.Allocations().Single();
+        // The /proc/PID/ns/net path the runtime gave dies with the task; the namespace does not while
+        // something (here a bind mount, as `ip netns` or a sandbox would make) still holds it.
+        string pin = Path.Combine(_containerd.Dir, "pinned-netns");
+        File.WriteAllText(pin, "");
+        Shell.Check("mount", "--bind", allocation.Netns!, pin);
+        try
+        {
+            RemoveWithoutDel("pinned");
+            Directory.Exists(Path.GetDirectoryName(allocation.Netns)).Should().BeFalse("the task's /proc entry is gone");
+
+            // Several housekeeping passes later the address is still held: the namespace still has it.
+            Thread.Sleep(TimeSpan.FromSeconds(4));
+            _node.Allocations().Select(a => a.Address).Should().Equal(allocation.Address);
+            _node.Links().Should().Contain(allocation.HostInterface);
+            Shell.Check("nsenter", $"--net={pin}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"{allocation.Address}/24");
+        }
+        finally
+        {
+            Shell.Run("umount", [pin]);
+        }
+
+        // The last reference is gone: now the namespace dies and housekeeping reclaims the address.
+        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, ReclaimBound)
+            .Should().BeTrue($"the address is released once the namespace is really gone\n{_node.DaemonLog}");
+        _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
+    }
+
+    /// <summary>SIGKILL the task, delete it and the container, as `ctr -d` users do; returns when rm finished.</summary>
+    private long RemoveWithoutDel(string id)
+    {
+        _containerd.Ctr("task", "kill", "-s", "KILL", id).ExitCode.Should().Be(0);
+        SpinWait.SpinUntil(() => _containerd.Ctr("task", "delete", id).ExitCode == 0, TimeSpan.FromSeconds(10))
+            .Should().BeTrue("the killed task can be deleted");
+        var rm = _containerd.Ctr("container", "rm", id);
+        rm.ExitCode.Should().Be(0, rm.ToString());
+        return Stopwatch.GetTimestamp();
     }
 }
 

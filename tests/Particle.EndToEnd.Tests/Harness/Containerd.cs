@@ -6,7 +6,8 @@ namespace Particle.EndToEnd.Tests.Harness;
 /// A private containerd (its own root, state and socket in a temp folder, CRI off) and a busybox rootfs,
 /// for driving the plugin through the real `ctr run --cni`. ctr 1.6 reads the first file of
 /// /etc/cni/net.d and looks for plugins in /opt/cni/bin, so the test puts its conflist and a copy of the
-/// plugin (under a type name of its own) there, and puts both folders back as it found them.
+/// plugin (under a type name of its own, as the recording wrapper) there, and puts both folders back as
+/// it found them.
 /// </summary>
 public sealed class Containerd : IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class Containerd : IDisposable
     {
         _node = node;
         Dir = Directory.CreateTempSubdirectory("particle-ctr-").FullName;
+        Recorder = new CniRecorder(Path.Combine(Dir, "cni-calls.log"));
         string type = $"particle-{node.Prefix}";
         _pluginCopy = Path.Combine(CniBinDir, type);
         _confFile = Path.Combine(CniConfDir, $"00-{node.Prefix}.conflist");
@@ -50,7 +52,7 @@ public sealed class Containerd : IDisposable
             BusyboxRootfs.Make(Rootfs);
             CreateDir(CniBinDir);
             CreateDir(CniConfDir);
-            File.Copy(Binaries.Plugin, _pluginCopy);
+            Recorder.InstallAs(_pluginCopy);
             File.WriteAllText(_confFile, $$"""
                 {"cniVersion":"1.0.0","name":"{{TestNode.NetworkName}}",
                  "plugins":[{"type":"{{type}}","socket":"{{node.SocketPath}}","stateDir":"{{node.StateDir}}"}]}
@@ -67,9 +69,20 @@ public sealed class Containerd : IDisposable
     public string Socket => Path.Combine(Dir, "containerd.sock");
     public string Rootfs => Path.Combine(Dir, "rootfs");
 
+    /// <summary>What ctr called the plugin with.</summary>
+    public CniRecorder Recorder { get; }
+
     /// <summary>ctr, run inside the node namespace so that the host side of the network lands there.</summary>
     public ProcessResult Ctr(params string[] args) =>
         Shell.Run("nsenter", [$"--net=/run/netns/{_node.Namespace}", "ctr", "-a", Socket, .. args], timeout: TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// `ctr run --cni` on the busybox rootfs with runc's state and the stdio fifos in this containerd's
+    /// folder (their defaults under /run/containerd are shared by every containerd on the machine).
+    /// </summary>
+    public ProcessResult Run(string mode, string id, params string[] command) =>
+        Ctr(["run", mode, "--cni", "--runc-root", Path.Combine(Dir, "runc"), "--fifo-dir", Path.Combine(Dir, "fifo"),
+            "--rootfs", Rootfs, id, .. command]);
 
     public void Dispose()
     {
@@ -77,6 +90,7 @@ public sealed class Containerd : IDisposable
         File.Delete(_pluginCopy);
         foreach (var dir in Enumerable.Reverse(_createdDirs))
             Directory.Delete(dir);
+        RemoveContainers();
         if (_daemon is { HasExited: false })
         {
             _daemon.Kill();
@@ -86,6 +100,22 @@ public sealed class Containerd : IDisposable
         Shell.Run("pkill", ["-9", "-f", Dir]);
         Shell.Run("umount", ["-R", Path.Combine(Dir, "state")]);
         Directory.Delete(Dir, recursive: true);
+    }
+
+    /// <summary>Kills and deletes what a test left running, so the shims exit and remove their sockets.</summary>
+    private void RemoveContainers()
+    {
+        if (_daemon is not { HasExited: false })
+            return;
+        var listed = Ctr("container", "ls", "-q");
+        foreach (var id in listed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Ctr("task", "kill", "-s", "KILL", id);
+            // A killed task can be deleted once it has exited; a container may have no task at all.
+            SpinWait.SpinUntil(() => Ctr("task", "delete", id).ExitCode == 0 ||
+                !Ctr("task", "ls", "-q").Stdout.Split('\n').Contains(id), TimeSpan.FromSeconds(10));
+            Ctr("container", "rm", id);
+        }
     }
 
     private void CreateDir(string path)

@@ -2,7 +2,8 @@ namespace Particle.EndToEnd.Tests.Harness;
 
 /// <summary>
 /// podman 4 with the CNI backend and everything private to the test: its containers.conf, storage (vfs)
-/// and network config folder in a temp folder, the plugin found in its build folder, and a busybox rootfs.
+/// and network config folder in a temp folder, the plugin (as the recording wrapper) in a plugin folder
+/// of its own, and a busybox rootfs.
 /// </summary>
 public sealed class Podman : IDisposable
 {
@@ -13,6 +14,9 @@ public sealed class Podman : IDisposable
         _node = node;
         Dir = Directory.CreateTempSubdirectory("particle-podman-").FullName;
         Directory.CreateDirectory(Path.Combine(Dir, "net.d"));
+        Directory.CreateDirectory(Path.Combine(Dir, "bin"));
+        Recorder = new CniRecorder(Path.Combine(Dir, "cni-calls.log"));
+        Recorder.InstallAs(Path.Combine(Dir, "bin", "particle"));
         File.WriteAllText(Path.Combine(Dir, "net.d", $"{TestNode.NetworkName}.conflist"), $$"""
             {"cniVersion":"1.0.0","name":"{{TestNode.NetworkName}}",
              "plugins":[{"type":"particle","socket":"{{node.SocketPath}}","stateDir":"{{node.StateDir}}"}]}
@@ -22,7 +26,7 @@ public sealed class Podman : IDisposable
             [network]
             network_backend = "cni"
             network_config_dir = "{Dir}/net.d"
-            cni_plugin_dirs = ["{Path.GetDirectoryName(Binaries.Plugin)}", "/usr/lib/cni"]
+            cni_plugin_dirs = ["{Dir}/bin", "/usr/lib/cni"]
             [engine]
             runtime = "runc"
             cgroup_manager = "cgroupfs"
@@ -41,6 +45,9 @@ public sealed class Podman : IDisposable
 
     public string Dir { get; }
     public string Rootfs { get; }
+
+    /// <summary>What podman called the plugin with.</summary>
+    public CniRecorder Recorder { get; }
 
     /// <summary>podman, run inside the node namespace so that the host side of the network lands there.</summary>
     public ProcessResult Run(params string[] args) =>
