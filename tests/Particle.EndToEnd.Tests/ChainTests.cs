@@ -17,15 +17,18 @@ public sealed class ChainTests : IDisposable
 
     public void Dispose() => _node.Dispose();
 
-    [Fact]
-    public void Reference_plugins_chained_after_particle_work_and_clean_up()
+    /// <summary>
+    /// As libcni 1.1 (containerd 1.6, podman 4) and libcni 1.2+ (containerd 2, CRI-O) run it: the newer one
+    /// picks the highest "cniVersions" entry, so the list may only offer versions every plugin speaks (the
+    /// Debian reference plugins 1.1.1 stop at 1.0.0 and refuse 1.1.0 with "incompatible CNI versions").
+    /// </summary>
+    [Theory]
+    [InlineData("1.0.0")]
+    [InlineData("1.1.0")]
+    public void Reference_plugins_chained_after_particle_work_and_clean_up(string libcniSpec)
     {
         // The conflist shipped in cni-conf/, pointed at this test's daemon.
-        var conflist = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "cni-conf/20-particle-chained.conflist")))!.AsObject();
-        conflist["name"] = TestNode.NetworkName;
-        var particle = conflist["plugins"]![0]!.AsObject();
-        particle["socket"] = _node.SocketPath;
-        particle["stateDir"] = _node.StateDir;
+        var conflist = ShippedConflist.Load("20-particle-chained.conflist", _node);
         conflist["plugins"]![3]!["sysctl"] = new JsonObject { ["net.core.somaxconn"] = "321" };
         var runtimeConfig = JsonNode.Parse("""
             {
@@ -33,7 +36,8 @@ public sealed class ChainTests : IDisposable
               "bandwidth": { "ingressRate": 8000000, "ingressBurst": 80000, "egressRate": 8000000, "egressBurst": 80000 }
             }
             """)!.AsObject();
-        var driver = new ConflistDriver(_node, conflist, runtimeConfig);
+        var driver = new ConflistDriver(_node, conflist, runtimeConfig, libcniSpec);
+        driver.CniVersion.Should().Be("1.0.0");
         var pod = _node.AddPod("p");
 
         driver.Add("c1", pod);

@@ -33,6 +33,11 @@ public sealed class ContainerdTests : IDisposable
     [Fact]
     public void Containers_get_addresses_reach_each_other_and_the_gateway_and_leave_nothing()
     {
+        // The shipped conflist: 1.0.0 for libcni 1.1 (containerd 1.6 reads only "cniVersion" and handles
+        // results up to 1.0.0), 1.1.0 offered to newer runtimes through "cniVersions".
+        _containerd.Conflist["cniVersion"]!.GetValue<string>().Should().Be("1.0.0");
+        _containerd.Conflist["cniVersions"]!.AsArray().Select(v => v!.GetValue<string>()).Should().Contain("1.1.0");
+
         // A detached container stays up; a second one reaches it and the gateway, then exits.
         var first = _containerd.Run("-d", "first", "/bin/sleep", "60");
         first.ExitCode.Should().Be(0, first.ToString());

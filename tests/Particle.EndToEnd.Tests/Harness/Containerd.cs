@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Diagnostics;
 
 namespace Particle.EndToEnd.Tests.Harness;
@@ -53,10 +54,8 @@ public sealed class Containerd : IDisposable
             CreateDir(CniBinDir);
             CreateDir(CniConfDir);
             Recorder.InstallAs(_pluginCopy);
-            File.WriteAllText(_confFile, $$"""
-                {"cniVersion":"1.0.0","name":"{{TestNode.NetworkName}}",
-                 "plugins":[{"type":"{{type}}","socket":"{{node.SocketPath}}","stateDir":"{{node.StateDir}}"}]}
-                """);
+            Conflist = ShippedConflist.Load("10-particle.conflist", node, particleType: type);
+            File.WriteAllText(_confFile, Conflist.ToJsonString());
         }
         catch
         {
@@ -68,6 +67,9 @@ public sealed class Containerd : IDisposable
     public string Dir { get; }
     public string Socket => Path.Combine(Dir, "containerd.sock");
     public string Rootfs => Path.Combine(Dir, "rootfs");
+
+    /// <summary>The conflist ctr reads: cni-conf/10-particle.conflist pointed at the test node.</summary>
+    public JsonObject Conflist { get; } = new();
 
     /// <summary>What ctr called the plugin with.</summary>
     public CniRecorder Recorder { get; }

@@ -17,10 +17,8 @@ public sealed class Podman : IDisposable
         Directory.CreateDirectory(Path.Combine(Dir, "bin"));
         Recorder = new CniRecorder(Path.Combine(Dir, "cni-calls.log"));
         Recorder.InstallAs(Path.Combine(Dir, "bin", "particle"));
-        File.WriteAllText(Path.Combine(Dir, "net.d", $"{TestNode.NetworkName}.conflist"), $$"""
-            {"cniVersion":"1.0.0","name":"{{TestNode.NetworkName}}",
-             "plugins":[{"type":"particle","socket":"{{node.SocketPath}}","stateDir":"{{node.StateDir}}"}]}
-            """);
+        File.WriteAllText(Path.Combine(Dir, "net.d", $"{TestNode.NetworkName}.conflist"),
+            ShippedConflist.Load("10-particle.conflist", node).ToJsonString());
         // This sandbox lacks CAP_SYS_RESOURCE: without explicit ulimits runc fails setting rlimits.
         File.WriteAllText(Path.Combine(Dir, "containers.conf"), $"""
             [network]
