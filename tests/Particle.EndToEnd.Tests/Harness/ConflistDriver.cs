@@ -25,6 +25,9 @@ public sealed class ConflistDriver(TestNode node, JsonObject conflist, JsonObjec
     /// <summary>The version every plugin of the list is called with, chosen as libcni would.</summary>
     public string CniVersion { get; } = ListVersion(conflist, libcniSpec);
 
+    /// <summary>CNI_ARGS of the next ADD, CHECK and DEL (runtimes vary it between calls).</summary>
+    public string CniArgs { get; set; } = cniArgs;
+
     /// <summary>The result of the latest ADD.</summary>
     public JsonNode? CachedResult { get; private set; }
 
@@ -116,7 +119,7 @@ public sealed class ConflistDriver(TestNode node, JsonObject conflist, JsonObjec
             if (given.Count > 0)
                 config["runtimeConfig"] = given;
         }
-        var result = Exec(command, config, containerId, netns, ifName, cniArgs);
+        var result = Exec(command, config, containerId, netns, ifName, CniArgs);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"{command} of plugin {config["type"]} failed: {result}");
         return result.Stdout;
