@@ -18,6 +18,8 @@ public sealed class Containerd : IDisposable
     private readonly TestNode _node;
     private readonly Process _daemon;
     private readonly List<string> _createdDirs = [];
+    // The shims put their sockets under /run/containerd/s whatever the config says.
+    private readonly bool _hadRunContainerd = Directory.Exists("/run/containerd");
     private readonly string _confFile;
     private readonly string _pluginCopy;
 
@@ -35,7 +37,7 @@ public sealed class Containerd : IDisposable
                 version = 2
                 root = "{Dir}/root"
                 state = "{Dir}/state"
-                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"]
                 [grpc]
                   address = "{Socket}"
                 """);
@@ -102,6 +104,17 @@ public sealed class Containerd : IDisposable
         Shell.Run("pkill", ["-9", "-f", Dir]);
         Shell.Run("umount", ["-R", Path.Combine(Dir, "state")]);
         Directory.Delete(Dir, recursive: true);
+        if (!_hadRunContainerd)
+            DeleteIfEmpty("/run/containerd/s", "/run/containerd");
+    }
+
+    private static void DeleteIfEmpty(params string[] dirs)
+    {
+        foreach (var dir in dirs)
+        {
+            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
+                Directory.Delete(dir);
+        }
     }
 
     /// <summary>Kills and deletes what a test left running, so the shims exit and remove their sockets.</summary>
