@@ -282,15 +282,18 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         var present = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
         // Pool entries are left to their pool: releasing the address of an entry the pool still lists could
         // hand it out twice. (Before the pools exist, at start, they are treated like any attachment.)
+        // The host veth is the proof that the pod's namespace lives: the kernel removes a veth pair when
+        // the namespace of either end dies, whatever path the runtime gave (/proc/PID/ns/net dies with the
+        // task while a bind mount can keep the namespace). A host veth that exists but left the bridge
+        // still has its pod end holding the address, so it keeps the address too.
         foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true))
         {
-            var bridge = _bridges[allocation.Id.Network];
-            if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)
+            if (present.ContainsKey(HostVethName.For(allocation.Id)))
                 continue;
             using var held = _locks.AcquireAsync(allocation.Id).GetAwaiter().GetResult();
             if (ipam.Find(allocation.Id) != allocation)
                 continue;
-            if (node.GetLink(HostVethName.For(allocation.Id)) is { } again && again.MasterIndex == bridge.Index)
+            if (node.GetLink(HostVethName.For(allocation.Id)) is not null)
                 continue;
             ipam.Release(allocation);
             log.LogInformation("{Id}: released {Address}: its interface is gone (namespace removed without DEL)",

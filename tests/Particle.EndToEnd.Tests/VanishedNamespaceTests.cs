@@ -1,0 +1,37 @@
+using Particle.Daemon.Kernel;
+using Particle.EndToEnd.Tests.Harness;
+
+namespace Particle.EndToEnd.Tests;
+
+/// <summary>
+/// Housekeeping releases an address only when its namespace is really gone, which the kernel shows by
+/// removing the veth pair; never while the pod end still holds the address.
+/// </summary>
+public sealed class VanishedNamespaceTests : IDisposable
+{
+    private readonly TestNode _node = new(subnet: "10.121.0.0/24");
+
+    public void Dispose() => _node.Dispose();
+
+    [Fact]
+    public void An_attachment_whose_host_veth_left_the_bridge_keeps_its_address_while_its_namespace_lives()
+    {
+        var pod = _node.AddPod("p");
+        _node.Plugin("ADD", "c1", pod).ExitCode.Should().Be(0);
+        var allocation = _node.Allocations().Single();
+
+        // Someone takes the host end off the bridge: the pod is cut off, but it still holds the address.
+        Shell.Check("ip", "-n", _node.Namespace, "link", "set", allocation.HostInterface!, "nomaster");
+        Thread.Sleep(TimeSpan.FromSeconds(3.5));   // three housekeeping passes (pendingDeleteScanSeconds 1)
+
+        _node.Allocations().Should().ContainSingle().Which.Address.Should().Be(allocation.Address,
+            $"handing the address out again would give two pods the same one\n{_node.DaemonLog}");
+        _node.Addresses(pod, "eth0").Should().Equal($"{allocation.Address}/24");
+
+        // The namespace goes: now the address is free, and the DEL that follows is a no-op.
+        _node.RemovePod(pod);
+        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, TimeSpan.FromSeconds(15)).Should().BeTrue(_node.DaemonLog);
+        _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
+        _node.Plugin("DEL", "c1", "").ExitCode.Should().Be(0);
+    }
+}
