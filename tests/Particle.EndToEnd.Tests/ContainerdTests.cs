@@ -81,6 +81,10 @@ public sealed class ContainerdTests : IDisposable
         _containerd.Recorder.Calls().Select(c => c.Command).Should().Equal(["ADD"], "nothing called DEL");
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
         _node.DaemonLog.Should().Contain($"released {allocation.Address}: its interface is gone");
+        // The release is durable: a daemon killed now comes back with nothing held.
+        _node.KillDaemon();
+        _node.StartDaemon();
+        _node.Allocations().Should().BeEmpty();
 
         // The address is free again: a new container gets one and works.
         var again = _containerd.Run("--rm", "again", "/bin/ping", "-c", "1", "-W", "2", "10.125.0.1");
