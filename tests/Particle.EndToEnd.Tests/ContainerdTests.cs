@@ -16,17 +16,17 @@ public sealed class ContainerdTests : IDisposable
 
     private readonly ITestOutputHelper _output;
     private readonly TestNode _node = new(subnet: "10.125.0.0/24");
-    private readonly Containerd _containerd;
+    private Containerd? _containerdInstance;
 
-    public ContainerdTests(ITestOutputHelper output)
-    {
-        _output = output;
-        _containerd = new Containerd(_node);
-    }
+    public ContainerdTests(ITestOutputHelper output) => _output = output;
+
+    // Made on first use: ctr takes the first conflist of /etc/cni/net.d, so only one containerd of a test
+    // may have its file there, and the pooled-namespace test brings its own node.
+    private Containerd _containerd => _containerdInstance ??= new Containerd(_node);
 
     public void Dispose()
     {
-        _containerd.Dispose();
+        _containerdInstance?.Dispose();
         _node.Dispose();
     }
 
@@ -124,6 +124,33 @@ public sealed class ContainerdTests : IDisposable
         SpinWait.SpinUntil(() => _node.Allocations().Count == 0, ReclaimBound)
             .Should().BeTrue($"the address is released once the namespace is really gone\n{_node.DaemonLog}");
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
+    }
+
+    [Fact]
+    public void A_container_started_in_a_claimed_pooled_namespace_gets_its_wiring_and_its_exit_releases_it()
+    {
+        using var pool = new PoolNode(size: 2, subnet: "10.127.0.0/24");
+        using var containerd = new Containerd(pool.Node);
+        pool.WaitFull();
+        var claim = pool.Claim();
+
+        // --with-ns joins the pre-wired namespace; ctr still calls ADD, with the task's /proc path, which
+        // particled recognises as the claimed namespace by its identity and answers without kernel work.
+        var run = containerd.RunWith(["--rm", "--with-ns", $"network:{claim.Netns}"], "pooled",
+            "/bin/sh", "-c", $"ip -4 -o addr show {claim.Interface} && ping -c 1 -W 2 {claim.Gateway}");
+
+        run.ExitCode.Should().Be(0, run + pool.DaemonLog);
+        run.Stdout.Should().Contain($"inet {claim.Address}").And.Contain("1 packets received");
+        var calls = containerd.Recorder.Calls();
+        _output.WriteLine(containerd.Recorder.Table("containerd 1.6 (ctr run --cni --with-ns network:POOLED)"));
+        calls.Select(c => c.Command).Should().Equal("ADD", "DEL");
+        calls[0].Netns.Should().MatchRegex(@"^/proc/\d+/ns/net$");
+        pool.DaemonLog.Should().Contain("ADD on pooled namespace");
+
+        // ctr's DEL on exit hands the namespace back: destroyed, and the pool fills up again.
+        File.Exists(claim.Netns).Should().BeFalse();
+        pool.WaitFull().Destroyed.Should().Be(1);
+        pool.HostVeths().Should().HaveCount(2).And.NotContain(claim.HostInterface);
     }
 
     /// <summary>SIGKILL the task, delete it and the container, as `ctr -d` users do; returns when rm finished.</summary>

@@ -84,8 +84,11 @@ public sealed class Containerd : IDisposable
     /// `ctr run --cni` on the busybox rootfs with runc's state and the stdio fifos in this containerd's
     /// folder (their defaults under /run/containerd are shared by every containerd on the machine).
     /// </summary>
-    public ProcessResult Run(string mode, string id, params string[] command) =>
-        Ctr(["run", mode, "--cni", "--runc-root", Path.Combine(Dir, "runc"), "--fifo-dir", Path.Combine(Dir, "fifo"),
+    public ProcessResult Run(string mode, string id, params string[] command) => RunWith([mode], id, command);
+
+    /// <summary><see cref="Run"/> with more options of `ctr run`, e.g. --with-ns.</summary>
+    public ProcessResult RunWith(string[] options, string id, params string[] command) =>
+        Ctr(["run", .. options, "--cni", "--runc-root", Path.Combine(Dir, "runc"), "--fifo-dir", Path.Combine(Dir, "fifo"),
             "--rootfs", Rootfs, id, .. command]);
 
     public void Dispose()
