@@ -53,7 +53,7 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
         attach.Select(c => c.Command).Should().Equal("ADD", "ADD", "DEL", "DEL");
         attach.Should().OnlyContain(c => Regex.IsMatch(c.ContainerId!, "^[0-9a-f]{64}$") &&
             Regex.IsMatch(c.Netns!, "^/run/netns/netns-[0-9a-f-]{36}$") && c.IfName == "eth0" &&
-            Regex.IsMatch(c.Args!, "^IgnoreUnknown=1;K8S_POD_NAME=[a-z_]+$"));
+            Regex.IsMatch(c.Args!, "^IgnoreUnknown=1;K8S_POD_NAME=[a-z0-9_]+$"));
         foreach (var del in attach.Where(c => c.Command == "DEL"))
             del.Netns.Should().Be(attach.First(c => c.Command == "ADD" && c.ContainerId == del.ContainerId).Netns, "podman DELs while the namespace still exists");
     }
