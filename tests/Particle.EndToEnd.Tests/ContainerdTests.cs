@@ -22,7 +22,7 @@ public sealed class ContainerdTests : IDisposable
 
     // Made on first use: ctr takes the first conflist of /etc/cni/net.d, so only one containerd of a test
     // may have its file there, and the pooled-namespace test brings its own node.
-    private Containerd _containerd => _containerdInstance ??= new Containerd(_node);
+    private Containerd NodeContainerd => _containerdInstance ??= new Containerd(_node);
 
     public void Dispose()
     {
@@ -35,15 +35,15 @@ public sealed class ContainerdTests : IDisposable
     {
         // The shipped conflist: 1.0.0 for libcni 1.1 (containerd 1.6 reads only "cniVersion" and handles
         // results up to 1.0.0), 1.1.0 offered to newer runtimes through "cniVersions".
-        _containerd.Conflist["cniVersion"]!.GetValue<string>().Should().Be("1.0.0");
-        _containerd.Conflist["cniVersions"]!.AsArray().Select(v => v!.GetValue<string>()).Should().Contain("1.1.0");
+        NodeContainerd.Conflist["cniVersion"]!.GetValue<string>().Should().Be("1.0.0");
+        NodeContainerd.Conflist["cniVersions"]!.AsArray().Select(v => v!.GetValue<string>()).Should().Contain("1.1.0");
 
         // A detached container stays up; a second one reaches it and the gateway, then exits.
-        var first = _containerd.Run("-d", "first", "/bin/sleep", "60");
+        var first = NodeContainerd.Run("-d", "first", "/bin/sleep", "60");
         first.ExitCode.Should().Be(0, first.ToString());
         var firstAddress = _node.Allocations().Single(a => a.ContainerId == "default-first").Address;
 
-        var second = _containerd.Run("--rm", "second",
+        var second = NodeContainerd.Run("--rm", "second",
             "/bin/sh", "-c", $"ip -4 addr show eth0 && ping -c 1 -W 2 10.125.0.1 && ping -c 1 -W 2 {firstAddress}");
 
         second.ExitCode.Should().Be(0, second.ToString());
@@ -53,8 +53,8 @@ public sealed class ContainerdTests : IDisposable
         // What ctr 1.6 called, pinned so docs/runtimes.md stays true: ADD with the task's /proc path, DEL
         // on exit with CNI_NETNS empty (the task is gone), never CHECK; the container id is
         // "<namespace>-<id>"; CNI_ARGS is set but empty.
-        _output.WriteLine(_containerd.Recorder.Table("containerd 1.6 (ctr run --cni)"));
-        var calls = _containerd.Recorder.Calls();
+        _output.WriteLine(NodeContainerd.Recorder.Table("containerd 1.6 (ctr run --cni)"));
+        var calls = NodeContainerd.Recorder.Calls();
         calls.Select(c => (c.Command, c.ContainerId)).Should().Equal(
             ("ADD", "default-first"), ("ADD", "default-second"), ("DEL", "default-second"));
         calls.Where(c => c.Command == "ADD").Should().OnlyContain(c =>
@@ -67,7 +67,7 @@ public sealed class ContainerdTests : IDisposable
     [Fact]
     public void A_detached_container_killed_and_removed_without_DEL_has_its_address_reclaimed()
     {
-        var run = _containerd.Run("-d", "detached", "/bin/sleep", "60");
+        var run = NodeContainerd.Run("-d", "detached", "/bin/sleep", "60");
         run.ExitCode.Should().Be(0, run.ToString());
         var allocation = _node.Allocations().Single();
         _node.Links().Should().Contain(allocation.HostInterface);
@@ -78,7 +78,7 @@ public sealed class ContainerdTests : IDisposable
         SpinWait.SpinUntil(() => _node.Allocations().Count == 0, ReclaimBound)
             .Should().BeTrue($"the address of a container whose namespace died without DEL is released\n{_node.DaemonLog}");
         _output.WriteLine($"address reclaimed {Stopwatch.GetElapsedTime(removed).TotalMilliseconds:F0} ms after `ctr container rm`");
-        _containerd.Recorder.Calls().Select(c => c.Command).Should().Equal(["ADD"], "nothing called DEL");
+        NodeContainerd.Recorder.Calls().Select(c => c.Command).Should().Equal(["ADD"], "nothing called DEL");
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
         _node.DaemonLog.Should().Contain($"released {allocation.Address}: its interface is gone");
         // The release is durable: a daemon killed now comes back with nothing held.
@@ -87,7 +87,7 @@ public sealed class ContainerdTests : IDisposable
         _node.Allocations().Should().BeEmpty();
 
         // The address is free again: a new container gets one and works.
-        var again = _containerd.Run("--rm", "again", "/bin/ping", "-c", "1", "-W", "2", "10.125.0.1");
+        var again = NodeContainerd.Run("--rm", "again", "/bin/ping", "-c", "1", "-W", "2", "10.125.0.1");
         again.ExitCode.Should().Be(0, again.ToString());
         _node.Allocations().Should().BeEmpty();
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
@@ -96,12 +96,12 @@ public sealed class ContainerdTests : IDisposable
     [Fact]
     public void A_namespace_kept_alive_by_a_bind_mount_keeps_its_address_after_its_container_is_gone()
     {
-        var run = _containerd.Run("-d", "pinned", "/bin/sleep", "60");
+        var run = NodeContainerd.Run("-d", "pinned", "/bin/sleep", "60");
         run.ExitCode.Should().Be(0, run.ToString());
         var allocation = _node.Allocations().Single();
         // The /proc/PID/ns/net path the runtime gave dies with the task; the namespace does not while
         // something (here a bind mount, as `ip netns` or a sandbox would make) still holds it.
-        string pin = Path.Combine(_containerd.Dir, "pinned-netns");
+        string pin = Path.Combine(NodeContainerd.Dir, "pinned-netns");
         File.WriteAllText(pin, "");
         Shell.Check("mount", "--bind", allocation.Netns!, pin);
         try
@@ -156,10 +156,10 @@ public sealed class ContainerdTests : IDisposable
     /// <summary>SIGKILL the task, delete it and the container, as `ctr -d` users do; returns when rm finished.</summary>
     private long RemoveWithoutDel(string id)
     {
-        _containerd.Ctr("task", "kill", "-s", "KILL", id).ExitCode.Should().Be(0);
-        SpinWait.SpinUntil(() => _containerd.Ctr("task", "delete", id).ExitCode == 0, TimeSpan.FromSeconds(10))
+        NodeContainerd.Ctr("task", "kill", "-s", "KILL", id).ExitCode.Should().Be(0);
+        SpinWait.SpinUntil(() => NodeContainerd.Ctr("task", "delete", id).ExitCode == 0, TimeSpan.FromSeconds(10))
             .Should().BeTrue("the killed task can be deleted");
-        var rm = _containerd.Ctr("container", "rm", id);
+        var rm = NodeContainerd.Ctr("container", "rm", id);
         rm.ExitCode.Should().Be(0, rm.ToString());
         return Stopwatch.GetTimestamp();
     }

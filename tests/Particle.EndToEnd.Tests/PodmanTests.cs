@@ -1,6 +1,6 @@
+using System.Text.RegularExpressions;
 using Particle.Daemon.Kernel;
 using Particle.EndToEnd.Tests.Harness;
-using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
 namespace Particle.EndToEnd.Tests;
@@ -12,7 +12,7 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
     private Podman? _podmanInstance;
 
     // Made on first use: the pooled-namespace test brings a node and a podman of its own.
-    private Podman _podman => _podmanInstance ??= new Podman(_node);
+    private Podman NodePodman => _podmanInstance ??= new Podman(_node);
 
     public void Dispose()
     {
@@ -24,29 +24,29 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
     public void Podman_lists_the_network_and_its_containers_reach_each_other_and_the_gateway()
     {
         // podman validates every plugin of a conflist with VERSION before it lists the network.
-        var networks = _podman.Run("network", "ls", "--format", "{{.Name}} {{.Driver}}");
+        var networks = NodePodman.Run("network", "ls", "--format", "{{.Name}} {{.Driver}}");
         networks.Stdout.Should().Contain($"{TestNode.NetworkName} particle", networks.ToString());
-        _podman.Run("network", "inspect", TestNode.NetworkName).Stdout.Should().Contain("\"driver\": \"particle\"");
+        NodePodman.Run("network", "inspect", TestNode.NetworkName).Stdout.Should().Contain("\"driver\": \"particle\"");
 
-        var first = _podman.Run("run", "-d", "--name", "first", "--network", TestNode.NetworkName, "--rootfs", _podman.Rootfs,
+        var first = NodePodman.Run("run", "-d", "--name", "first", "--network", TestNode.NetworkName, "--rootfs", NodePodman.Rootfs,
             "/bin/sleep", "60");
         first.ExitCode.Should().Be(0, first.ToString());
         var firstAddress = _node.Allocations().Single().Address;
 
-        var second = _podman.Run("run", "--rm", "--network", TestNode.NetworkName, "--rootfs", _podman.Rootfs,
+        var second = NodePodman.Run("run", "--rm", "--network", TestNode.NetworkName, "--rootfs", NodePodman.Rootfs,
             "/bin/sh", "-c", $"ip -4 addr show eth0 && ping -c 1 -W 2 10.126.0.1 && ping -c 1 -W 2 {firstAddress}");
 
         second.ExitCode.Should().Be(0, second.ToString());
         second.Stdout.Should().MatchRegex(@"inet 10\.126\.0\.\d+/24");
         _node.Allocations().Select(a => a.Address).Should().Equal([firstAddress], "podman sent DEL when the second container ended");
 
-        _podman.Run("rm", "--force", "--time", "0", "first").ExitCode.Should().Be(0);
+        NodePodman.Run("rm", "--force", "--time", "0", "first").ExitCode.Should().Be(0);
         _node.Allocations().Should().BeEmpty();
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
 
         // What podman 4.3 called, pinned so docs/runtimes.md stays true.
-        output.WriteLine(_podman.Recorder.Table("podman 4.3 (CNI backend)"));
-        var calls = _podman.Recorder.Calls();
+        output.WriteLine(NodePodman.Recorder.Table("podman 4.3 (CNI backend)"));
+        var calls = NodePodman.Recorder.Calls();
         // podman validates the plugin with VERSION (CNI_NETNS and CNI_IFNAME "dummy") before each use.
         calls.Where(c => c.Command == "VERSION").Should().NotBeEmpty().And.OnlyContain(c => c.Netns == "dummy" && c.IfName == "dummy");
         var attach = calls.Where(c => c.Command is "ADD" or "DEL").ToList();

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 
 namespace Particle.EndToEnd.Tests.Harness;
 
