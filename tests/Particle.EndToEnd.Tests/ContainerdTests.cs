@@ -11,8 +11,9 @@ namespace Particle.EndToEnd.Tests;
 public sealed class ContainerdTests : IDisposable
 {
     // Housekeeping runs every second in the test node (pendingDeleteScanSeconds 1); the kernel tears a
-    // dead namespace down asynchronously. Far above both, far below anything a user would notice.
-    private static readonly TimeSpan ReclaimBound = TimeSpan.FromSeconds(15);
+    // dead namespace down asynchronously, in a work queue that other tests' namespace churn can hold up
+    // on a loaded 2-core machine. The bound is generous; the time it took is printed, not asserted.
+    private static readonly TimeSpan ReclaimBound = TimeSpan.FromSeconds(60);
 
     private readonly ITestOutputHelper _output;
     private readonly TestNode _node = new(subnet: "10.125.0.0/24");
@@ -75,7 +76,7 @@ public sealed class ContainerdTests : IDisposable
         // ctr -d never calls DEL: the task is killed and the container removed behind the network's back.
         long removed = RemoveWithoutDel("detached");
 
-        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, ReclaimBound)
+        Poll.Until(() => _node.Allocations().Count == 0, ReclaimBound)
             .Should().BeTrue($"the address of a container whose namespace died without DEL is released\n{_node.DaemonLog}");
         _output.WriteLine($"address reclaimed {Stopwatch.GetElapsedTime(removed).TotalMilliseconds:F0} ms after `ctr container rm`");
         NodeContainerd.Recorder.Calls().Select(c => c.Command).Should().Equal(["ADD"], "nothing called DEL");
@@ -121,7 +122,7 @@ public sealed class ContainerdTests : IDisposable
         }
 
         // The last reference is gone: now the namespace dies and housekeeping reclaims the address.
-        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, ReclaimBound)
+        Poll.Until(() => _node.Allocations().Count == 0, ReclaimBound)
             .Should().BeTrue($"the address is released once the namespace is really gone\n{_node.DaemonLog}");
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
     }
@@ -157,7 +158,7 @@ public sealed class ContainerdTests : IDisposable
     private long RemoveWithoutDel(string id)
     {
         NodeContainerd.Ctr("task", "kill", "-s", "KILL", id).ExitCode.Should().Be(0);
-        SpinWait.SpinUntil(() => NodeContainerd.Ctr("task", "delete", id).ExitCode == 0, TimeSpan.FromSeconds(10))
+        Poll.Until(() => NodeContainerd.Ctr("task", "delete", id).ExitCode == 0, TimeSpan.FromSeconds(10))
             .Should().BeTrue("the killed task can be deleted");
         var rm = NodeContainerd.Ctr("container", "rm", id);
         rm.ExitCode.Should().Be(0, rm.ToString());

@@ -43,7 +43,7 @@ public sealed class NerdctlTests : IDisposable
         try
         {
             string netns = $"/proc/{container.Id}/ns/net";
-            SpinWait.SpinUntil(() => File.Exists(netns) && Shell.Run("readlink", [netns]).Stdout != Shell.Run("readlink", ["/proc/self/ns/net"]).Stdout,
+            Poll.Until(() => File.Exists(netns) && Shell.Run("readlink", [netns]).Stdout != Shell.Run("readlink", ["/proc/self/ns/net"]).Stdout,
                 TimeSpan.FromSeconds(5)).Should().BeTrue("unshare has made the container's namespace");
 
             // createRuntime: the pre-emptive DEL (nothing to delete yet), then ADD.

@@ -30,7 +30,7 @@ public sealed class VanishedNamespaceTests : IDisposable
 
         // The namespace goes: now the address is free, and the DEL that follows is a no-op.
         _node.RemovePod(pod);
-        SpinWait.SpinUntil(() => _node.Allocations().Count == 0, TimeSpan.FromSeconds(15)).Should().BeTrue(_node.DaemonLog);
+        Poll.Until(() => _node.Allocations().Count == 0, TimeSpan.FromSeconds(60)).Should().BeTrue(_node.DaemonLog);
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix));
         _node.Plugin("DEL", "c1", "").ExitCode.Should().Be(0);
     }

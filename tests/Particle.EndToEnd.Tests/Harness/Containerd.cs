@@ -130,7 +130,7 @@ public sealed class Containerd : IDisposable
         {
             Ctr("task", "kill", "-s", "KILL", id);
             // A killed task can be deleted once it has exited; a container may have no task at all.
-            SpinWait.SpinUntil(() => Ctr("task", "delete", id).ExitCode == 0 ||
+            Poll.Until(() => Ctr("task", "delete", id).ExitCode == 0 ||
                 !Ctr("task", "ls", "-q").Stdout.Split('\n').Contains(id), TimeSpan.FromSeconds(10));
             Ctr("container", "rm", id);
         }
