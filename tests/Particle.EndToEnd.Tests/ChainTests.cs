@@ -13,7 +13,7 @@ namespace Particle.EndToEnd.Tests;
 /// </summary>
 public sealed class ChainTests : IDisposable
 {
-    private readonly TestNode _node = new();
+    private readonly TestNode _node = new(namePrefix: Runtimes.NamePrefix);
 
     public void Dispose() => _node.Dispose();
 

@@ -12,7 +12,7 @@ namespace Particle.EndToEnd.Tests;
 /// </summary>
 public sealed class ConflistGcTests : IDisposable
 {
-    private readonly TestNode _node = new(subnet: "10.124.0.0/24");
+    private readonly TestNode _node = new(subnet: "10.124.0.0/24", namePrefix: Runtimes.NamePrefix);
 
     public void Dispose() => _node.Dispose();
 

@@ -16,7 +16,7 @@ public sealed class ContainerdTests : IDisposable
     private static readonly TimeSpan ReclaimBound = TimeSpan.FromSeconds(60);
 
     private readonly ITestOutputHelper _output;
-    private readonly TestNode _node = new(subnet: "10.125.0.0/24");
+    private readonly TestNode _node = new(subnet: "10.125.0.0/24", namePrefix: Runtimes.NamePrefix);
     private Containerd? _containerdInstance;
 
     public ContainerdTests(ITestOutputHelper output) => _output = output;
@@ -130,7 +130,7 @@ public sealed class ContainerdTests : IDisposable
     [Fact]
     public void A_container_started_in_a_claimed_pooled_namespace_gets_its_wiring_and_its_exit_releases_it()
     {
-        using var pool = new PoolNode(size: 2, subnet: "10.127.0.0/24");
+        using var pool = new PoolNode(size: 2, subnet: "10.127.0.0/24", namePrefix: Runtimes.NamePrefix);
         using var containerd = new Containerd(pool.Node);
         pool.WaitFull();
         var claim = pool.Claim();

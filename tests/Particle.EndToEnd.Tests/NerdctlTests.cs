@@ -16,7 +16,7 @@ namespace Particle.EndToEnd.Tests;
 /// </summary>
 public sealed class NerdctlTests : IDisposable
 {
-    private readonly TestNode _node = new(subnet: "10.122.0.0/24");
+    private readonly TestNode _node = new(subnet: "10.122.0.0/24", namePrefix: Runtimes.NamePrefix);
 
     public void Dispose() => _node.Dispose();
 

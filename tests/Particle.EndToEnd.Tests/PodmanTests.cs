@@ -8,7 +8,7 @@ namespace Particle.EndToEnd.Tests;
 /// <summary>The plugin driven by the real podman 4.3 with its CNI backend.</summary>
 public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly TestNode _node = new(subnet: "10.126.0.0/24");
+    private readonly TestNode _node = new(subnet: "10.126.0.0/24", namePrefix: Runtimes.NamePrefix);
     private Podman? _podmanInstance;
 
     // Made on first use: the pooled-namespace test brings a node and a podman of its own.
@@ -61,7 +61,7 @@ public sealed class PodmanTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void A_container_joins_a_pre_wired_pooled_namespace_with_network_ns_path()
     {
-        using var pool = new PoolNode(size: 2, subnet: "10.127.0.0/24");
+        using var pool = new PoolNode(size: 2, subnet: "10.127.0.0/24", namePrefix: Runtimes.NamePrefix);
         using var podman = new Podman(pool.Node);
         pool.WaitFull();
         var claim = pool.Claim();

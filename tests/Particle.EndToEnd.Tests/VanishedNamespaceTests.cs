@@ -9,7 +9,7 @@ namespace Particle.EndToEnd.Tests;
 /// </summary>
 public sealed class VanishedNamespaceTests : IDisposable
 {
-    private readonly TestNode _node = new(subnet: "10.121.0.0/24");
+    private readonly TestNode _node = new(subnet: "10.121.0.0/24", namePrefix: Runtimes.NamePrefix);
 
     public void Dispose() => _node.Dispose();
 

@@ -15,9 +15,9 @@ public sealed class PoolNode : IDisposable
 {
     private readonly TestNode _node;
 
-    public PoolNode(int size, string subnet = "10.126.0.0/24")
+    public PoolNode(int size, string subnet = "10.126.0.0/24", string namePrefix = "pte")
     {
-        _node = new TestNode(subnet, start: false);
+        _node = new TestNode(subnet, start: false, namePrefix);
         Size = size;
         try
         {
