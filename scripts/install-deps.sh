@@ -19,6 +19,7 @@ command -v podman >/dev/null || need+=(podman)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
 command -v etcd >/dev/null || need+=(etcd-server)      # the etcd cluster store's tests run a real etcd in a namespace
 command -v etcdctl >/dev/null || need+=(etcd-client)   # they observe what the store wrote with etcdctl
+python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)   # deploy/kubernetes/check-manifest.py
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
