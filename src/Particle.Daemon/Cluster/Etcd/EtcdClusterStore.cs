@@ -90,9 +90,10 @@ public sealed partial class EtcdClusterStore : IClusterStore
                 }
                 catch (EtcdRequestException e) when (e.Code == EtcdRequestException.NotFound)
                 {
-                    // The lease expired between its grant and the write: take a new one and try again.
+                    // The lease expired before this write: the other networks' keys went with it. Take a new
+                    // lease, publish those again, then try this join again.
                     _log.LogWarning("etcd: lease {Lease:x} vanished during a join ({Error}); taking a new one", lease, e.Message);
-                    Interlocked.Exchange(ref _lease, 0);
+                    await ReplaceLeaseAsync(linked.Token);
                 }
             }
             throw new ClusterStoreException(
@@ -266,34 +267,39 @@ public sealed partial class EtcdClusterStore : IClusterStore
         await _leaseLock.WaitAsync(cancel);
         try
         {
-            Interlocked.Exchange(ref _lease, 0);
-            long lease = await EnsureLeaseAsync(cancel);
-            string? problem = null;
-            foreach (Membership membership in _joined.Values)
-            {
-                string key = membership.Plan.Key(membership.Subnet);
-                byte[] keyBytes = EtcdClient.Utf8(key);
-                RangeResponse range = await _client.RangeAsync(keyBytes, null, cancel);
-                KeyValue? current = range.Kvs is [KeyValue kv, ..] ? kv : null;
-                string? holder = current is null ? null : ReadRecord(current)?.Node;
-                if ((current is null || holder == membership.Node)
-                    && await TryWriteAsync(key, current, membership.Value, lease, cancel))
-                {
-                    _log.LogInformation("etcd: {Subnet} of network {Network} published again under lease {Lease:x}",
-                        membership.Subnet, membership.Plan.KeyPrefix, lease);
-                    continue;
-                }
-                // Another node took the subnet while this one was cut off. Both now route the same pods'
-                // addresses; only a restart (which picks a new subnet) resolves it, so say so loudly.
-                problem = $"subnet {membership.Subnet} ({key}) was taken by node {holder ?? "?"} while this node's lease had expired; restart particled";
-                _log.LogError("etcd: {Problem}", problem);
-            }
-            Volatile.Write(ref _problem, problem);
+            await ReplaceLeaseAsync(cancel);
         }
         finally
         {
             _leaseLock.Release();
         }
+    }
+
+    /// <summary>Under <see cref="_leaseLock"/>: a new lease, and every subnet this node holds written again under it.</summary>
+    private async Task ReplaceLeaseAsync(CancellationToken cancel)
+    {
+        Interlocked.Exchange(ref _lease, 0);
+        long lease = await EnsureLeaseAsync(cancel);
+        string? problem = null;
+        foreach ((string network, Membership membership) in _joined)
+        {
+            string key = membership.Plan.Key(membership.Subnet);
+            RangeResponse range = await _client.RangeAsync(EtcdClient.Utf8(key), null, cancel);
+            KeyValue? current = range.Kvs is [KeyValue kv, ..] ? kv : null;
+            string? holder = current is null ? null : ReadRecord(current)?.Node;
+            if ((current is null || holder == membership.Node)
+                && await TryWriteAsync(key, current, membership.Value, lease, cancel))
+            {
+                _log.LogInformation("etcd: {Subnet} of network {Network} published again under lease {Lease:x}",
+                    membership.Subnet, network, lease);
+                continue;
+            }
+            // Another node took the subnet while this one was cut off. Both now route the same pods'
+            // addresses; only a restart (which picks a new subnet) resolves it, so say so loudly.
+            problem = $"network {network}: subnet {membership.Subnet} was taken by node {holder ?? "?"} while this node's lease had expired; restart particled";
+            _log.LogError("etcd: {Problem}", problem);
+        }
+        Volatile.Write(ref _problem, problem);
     }
 
     private SubnetRecord? ReadRecord(KeyValue kv)

@@ -174,6 +174,23 @@ public sealed class EtcdClusterStoreTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task AJoinThatFindsItsLeaseGoneTakesANewOneAndRepublishesTheOtherNetworks()
+    {
+        await using EtcdClusterStore a = Store("a", ttl: TimeSpan.FromSeconds(30));   // no renewal during the test
+        NodeLease pods = await a.JoinAsync(Join("node-a", 1), CancellationToken.None);
+        long revoked = a.LeaseId;
+        _etcd.Ctl("lease", "revoke", revoked.ToString("x"));
+
+        NodeLease tenant = await a.JoinAsync(Join("node-a", 1) with { Network = "tenant-b" }, CancellationToken.None);
+
+        a.LeaseId.Should().NotBe(revoked);
+        SubnetRecords().Should().Contain($"{pods.Subnet.BaseAddress}-24", "node-a", "the first network's record came back with the new lease");
+        SubnetRecords("tenant-b").Should().Contain($"{tenant.Subnet.BaseAddress}-24", "node-a");
+        string leaseOfKey = _etcd.Ctl("get", $"/pcs/networks/{Network}/subnets/{pods.Subnet.BaseAddress}-24", "-w", "json");
+        JsonDocument.Parse(leaseOfKey).RootElement.GetProperty("kvs")[0].GetProperty("lease").GetInt64().Should().Be(a.LeaseId);
+    }
+
+    [Fact]
     public async Task AnUnreachableEndpointFailsOverToTheNext()
     {
         var dead = new Uri($"http://127.0.0.1:{_etcd.ClientPort + 7}");   // nothing listens there
@@ -195,8 +212,8 @@ public sealed class EtcdClusterStoreTests(ITestOutputHelper output) : IDisposabl
         a.Health.Connected.Should().BeFalse();
     }
 
-    private EtcdClusterStore Store(string name, IReadOnlyList<Uri>? endpoints = null) =>
-        new(new EtcdStoreOptions(endpoints ?? [_etcd.Endpoint], "/pcs", Ttl) { MaxRetryDelay = TimeSpan.FromMilliseconds(500) },
+    private EtcdClusterStore Store(string name, IReadOnlyList<Uri>? endpoints = null, TimeSpan? ttl = null) =>
+        new(new EtcdStoreOptions(endpoints ?? [_etcd.Endpoint], "/pcs", ttl ?? Ttl) { MaxRetryDelay = TimeSpan.FromMilliseconds(500) },
             new TestLog(output, name), _etcd.Handler());
 
     private static ClusterJoin Join(string node, int index, IPNetwork? cidr = null, IPNetwork? previous = null) =>
@@ -204,9 +221,9 @@ public sealed class EtcdClusterStoreTests(ITestOutputHelper output) : IDisposabl
             MacAddress.Parse($"02:00:00:00:00:{index:x2}"), previous);
 
     /// <summary>subnet key name (a.b.c.d-len) -> node, as etcdctl sees them.</summary>
-    private Dictionary<string, string> SubnetRecords()
+    private Dictionary<string, string> SubnetRecords(string network = Network)
     {
-        string prefix = $"/pcs/networks/{Network}/subnets/";
+        string prefix = $"/pcs/networks/{network}/subnets/";
         string[] lines = _etcd.Ctl("get", "--prefix", prefix).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var records = new Dictionary<string, string>();
         for (int i = 0; i + 1 < lines.Length; i += 2)
