@@ -7,8 +7,7 @@ namespace Particle.Daemon.Tests.Cluster;
 internal sealed class SnapshotRecorder : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<(TimeSpan At, IReadOnlyList<NodeLease> Leases)> _snapshots = [];
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(long Timestamp, IReadOnlyList<NodeLease> Leases)> _snapshots = [];
     private readonly Task _loop;
 
     public SnapshotRecorder(IClusterStore store, string network)
@@ -19,13 +18,14 @@ internal sealed class SnapshotRecorder : IAsyncDisposable
             {
                 lock (_snapshots)
                 {
-                    _snapshots.Add((_clock.Elapsed, snapshot));
+                    _snapshots.Add((Stopwatch.GetTimestamp(), snapshot));
                 }
             }
         });
     }
 
-    public IReadOnlyList<(TimeSpan At, IReadOnlyList<NodeLease> Leases)> All
+    /// <summary>Every snapshot with its Stopwatch timestamp.</summary>
+    public IReadOnlyList<(long Timestamp, IReadOnlyList<NodeLease> Leases)> All
     {
         get
         {
@@ -35,6 +35,9 @@ internal sealed class SnapshotRecorder : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The Stopwatch timestamp of the first snapshot that listed <paramref name="node"/>.</summary>
+    public long FirstSeen(string node) => All.First(s => s.Leases.Any(l => l.Node == node)).Timestamp;
 
     public IReadOnlyList<NodeLease>? Latest => All is { Count: > 0 } all ? all[^1].Leases : null;
 

@@ -130,6 +130,46 @@ public sealed class EtcdClusterStoreTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task FiftyWatchingNodesAllSeeAJoin()
+    {
+        // The store's share of the 50-node mesh figure: one join fanned out to 50 watch streams.
+        List<EtcdClusterStore> stores = Enumerable.Range(0, 50).Select(i => Store($"w{i}")).ToList();
+        var recorders = new List<SnapshotRecorder>();
+        try
+        {
+            recorders.AddRange(stores.Select(s => new SnapshotRecorder(s, Network)));
+            foreach (SnapshotRecorder recorder in recorders)
+            {
+                await recorder.WaitForAsync(l => l.Count == 0, TimeSpan.FromSeconds(10), "the empty network");
+            }
+            await using EtcdClusterStore joiner = Store("joiner");
+            long start = Stopwatch.GetTimestamp();
+            await joiner.JoinAsync(Join("node-new", 9), CancellationToken.None);
+            TimeSpan joined = Stopwatch.GetElapsedTime(start);
+            var seen = new List<TimeSpan>();
+            foreach (SnapshotRecorder recorder in recorders)
+            {
+                await recorder.WaitForAsync(l => l.Any(x => x.Node == "node-new"), TimeSpan.FromSeconds(5), "node-new");
+                seen.Add(Stopwatch.GetElapsedTime(start, recorder.FirstSeen("node-new")));
+            }
+            seen.Sort();
+            output.WriteLine($"join took {joined.TotalMilliseconds:F0} ms; visible to 50 watchers after: median {seen[25].TotalMilliseconds:F0} ms, " +
+                $"max {seen[^1].TotalMilliseconds:F0} ms (from the start of the join)");
+        }
+        finally
+        {
+            foreach (SnapshotRecorder recorder in recorders)
+            {
+                await recorder.DisposeAsync();
+            }
+            foreach (EtcdClusterStore store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task EtcdOutageKeepsTheLastSnapshotAndResynchronisesAfter()
     {
         await using EtcdClusterStore a = Store("a");
