@@ -153,6 +153,15 @@ public sealed class KubernetesClusterStore : IClusterStore
             }
         }
 
+        void Resumed()
+        {
+            if (interrupted)
+            {
+                _log.LogInformation("kubernetes: watch of Nodes resumed ({Count} peers)", leases.Count);
+                interrupted = false;
+            }
+        }
+
         try
         {
             while (!cancel.IsCancellationRequested)
@@ -173,12 +182,7 @@ public sealed class KubernetesClusterStore : IClusterStore
                         resourceVersion = list.Metadata?.ResourceVersion ?? "0";
                         Emit();
                     }
-                    if (interrupted)
-                    {
-                        _log.LogInformation("kubernetes: watch of Nodes resumed ({Count} peers)", leases.Count);
-                        interrupted = false;
-                    }
-                    resourceVersion = await FollowAsync(network, resourceVersion, leases, Emit, cancel);
+                    resourceVersion = await FollowAsync(network, resourceVersion, leases, Emit, Resumed, cancel);
                     delay = TimeSpan.FromMilliseconds(200);
                 }
                 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -218,11 +222,12 @@ public sealed class KubernetesClusterStore : IClusterStore
 
     /// <summary>Applies one watch stream's events; the resourceVersion to resume from when the server ends it.</summary>
     private async Task<string> FollowAsync(string network, string resourceVersion, Dictionary<string, NodeLease> leases,
-        Action emit, CancellationToken cancel)
+        Action emit, Action opened, CancellationToken cancel)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         idle.CancelAfter(WatchIdleLimit);
         using HttpResponseMessage response = await _client.OpenWatchAsync(resourceVersion, idle.Token);
+        opened();
         await using Stream stream = await response.Content.ReadAsStreamAsync(idle.Token);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         while (await reader.ReadLineAsync(idle.Token) is { } line)

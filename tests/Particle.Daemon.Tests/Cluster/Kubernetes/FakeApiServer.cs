@@ -16,7 +16,7 @@ namespace Particle.Daemon.Tests.Cluster.Kubernetes;
 /// </summary>
 internal sealed class FakeApiServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly TestCertificates _certificates = new("pcs-kubernetes-ca");
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
@@ -24,7 +24,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
     private readonly List<(long Version, string Line)> _history = [];
     private readonly List<Channel<string>> _watchers = [];
     private readonly List<RecordedRequest> _requests = [];
-    private readonly Task _acceptLoop;
+    private Task _acceptLoop;
     private long _version = 1000;
     private long _compactedAt;
 
@@ -194,6 +194,29 @@ internal sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The API server goes away: open watches end, new connections are refused.</summary>
+    public async Task GoAwayAsync()
+    {
+        _listener.Stop();
+        lock (_lock)
+        {
+            foreach (Channel<string> watcher in _watchers)
+            {
+                watcher.Writer.TryComplete();
+            }
+            _watchers.Clear();
+        }
+        await _acceptLoop;
+    }
+
+    /// <summary>Serves again on the same port.</summary>
+    public void ComeBack()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, ApiServer.Port);   // Start() after Stop() would bind a new port
+        _listener.Start();
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -205,14 +228,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
                 watcher.Writer.TryComplete();
             }
         }
-        try
-        {
-            await _acceptLoop;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // stopped
-        }
+        await _acceptLoop;
         _certificates.Dispose();
         _stop.Dispose();
     }
@@ -239,10 +255,17 @@ internal sealed class FakeApiServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        while (!_stop.IsCancellationRequested)
+        try
         {
-            TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = Task.Run(() => ServeAsync(client));
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = Task.Run(() => ServeAsync(client));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // the listener was stopped
         }
     }
 

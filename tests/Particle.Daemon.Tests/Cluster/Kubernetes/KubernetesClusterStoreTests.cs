@@ -103,6 +103,27 @@ public sealed class KubernetesClusterStoreTests(ITestOutputHelper output) : IAsy
     }
 
     [Fact]
+    public async Task AnApiServerOutageKeepsTheLastSnapshotAndResynchronisesAfter()
+    {
+        _api.AddNode("node-a", "10.244.1.0/24", Annotated(1));
+        await using KubernetesClusterStore store = Store("node-a");
+        await using var snapshots = new SnapshotRecorder(store, Network);
+        await snapshots.WaitForAsync(l => Names(l) == "node-a", TimeSpan.FromSeconds(5), "node-a");
+        store.Health.Connected.Should().BeTrue();
+
+        await _api.GoAwayAsync();
+        await WaitUntilAsync(() => !store.Health.Connected, TimeSpan.FromSeconds(10), "the store reports the outage");
+        store.Health.LastError.Should().Contain("cannot reach");
+        await Task.Delay(TimeSpan.FromSeconds(1));   // a few retries meanwhile
+        _api.ComeBack();
+        _api.AddNode("node-b", "10.244.2.0/24", Annotated(2));
+
+        await snapshots.WaitForAsync(l => Names(l) == "node-a,node-b", TimeSpan.FromSeconds(10), "node-b, after the API came back");
+        await WaitUntilAsync(() => store.Health.Connected, TimeSpan.FromSeconds(5), "the store reports the API reachable");
+        snapshots.All.Should().OnlyContain(s => s.Leases.Any(l => l.Node == "node-a"), "the outage never emptied the cluster");
+    }
+
+    [Fact]
     public async Task AnApiServerCertificateFromAnotherCaIsAClearError()
     {
         _api.AddNode("node-a", "10.244.1.0/24");
@@ -198,6 +219,19 @@ public sealed class KubernetesClusterStoreTests(ITestOutputHelper output) : IAsy
         ["particle.dev/underlay-ip"] = $"198.18.0.{index}",
         ["particle.dev/network"] = Network,
     };
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (waited.Elapsed > timeout)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
+            }
+            await Task.Delay(50);
+        }
+    }
 
     private static string Names(IReadOnlyList<NodeLease> leases) => string.Join(',', leases.Select(l => l.Node));
 }
