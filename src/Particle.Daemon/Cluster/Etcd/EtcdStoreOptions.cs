@@ -15,6 +15,27 @@ public sealed record EtcdStoreOptions(IReadOnlyList<Uri> Endpoints, string Prefi
     /// <summary>Longest pause between reconnection attempts of a watch while etcd is away.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// From the node config's <c>"etcd": {"endpoints": [...], "prefix": "/particle", "leaseTtlSeconds": 20}</c>
+    /// (prefix and TTL optional); throws <see cref="ClusterStoreException"/> naming a bad value.
+    /// </summary>
+    public static EtcdStoreOptions From(IEnumerable<string>? endpoints, string? prefix, int? leaseTtlSeconds)
+    {
+        var uris = new List<Uri>();
+        foreach (string text in endpoints ?? [])
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri))
+            {
+                throw new ClusterStoreException($"etcd: endpoint '{text}' is not a URL (write http://HOST:2379)");
+            }
+            uris.Add(uri);
+        }
+        var options = new EtcdStoreOptions(uris, prefix ?? "/particle",
+            leaseTtlSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : DefaultLeaseTtl);
+        options.Validate();
+        return options;
+    }
+
     /// <summary>Throws when the options cannot work, naming the bad value.</summary>
     public void Validate()
     {

@@ -112,6 +112,23 @@ public sealed class EtcdClusterStoreTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task ThePreviousSubnetWinsAndOlderRecordsOfTheNodeAreGivenBack()
+    {
+        // node-a's record for one subnet is still alive, but its state folder says it used another, free
+        // one (its pods hold addresses there): it takes that one and gives the other back.
+        EtcdClusterStore first = Store("a1");
+        NodeLease old = await first.JoinAsync(Join("node-a", 1), CancellationToken.None);
+        await first.DisposeAsync();
+        IPNetwork previous = old.Subnet.BaseAddress.Equals(IPAddress.Parse("10.244.200.0"))
+            ? IPNetwork.Parse("10.244.201.0/24") : IPNetwork.Parse("10.244.200.0/24");
+
+        await using EtcdClusterStore second = Store("a2");
+        (await second.JoinAsync(Join("node-a", 1, previous: previous), CancellationToken.None)).Subnet.Should().Be(previous);
+
+        SubnetRecords().Should().Equal(new Dictionary<string, string> { [$"{previous.BaseAddress}-24"] = "node-a" });
+    }
+
+    [Fact]
     public async Task WatcherSeesAJoinAndTheDepartureOfANodeWhoseLeaseExpired()
     {
         await using EtcdClusterStore watcher = Store("watcher");
