@@ -30,6 +30,8 @@ public sealed class KubernetesClusterStore : IClusterStore
     private readonly KubernetesClient _client;
     private readonly CancellationTokenSource _stopping = new();
     private string? _network;
+    private Dictionary<string, string>? _published;   // what JoinAsync annotated this node with
+    private int _republishing;
 
     public KubernetesClusterStore(KubernetesStoreOptions options, ILogger log)
     {
@@ -63,12 +65,14 @@ public sealed class KubernetesClusterStore : IClusterStore
                 _log.LogWarning("kubernetes: Node {Node}'s podCIDR {Subnet} is not a /{Length}; using it as Kubernetes assigned it",
                     node, subnet, join.NodeSubnetLength);
             }
-            await _client.PatchAnnotationsAsync(node, new Dictionary<string, string>
+            var annotations = new Dictionary<string, string>
             {
                 [VtepMacAnnotation] = join.VtepMac.ToString(),
                 [UnderlayAnnotation] = join.Underlay.ToString(),
                 [NetworkAnnotation] = join.Network,
-            }, cancel);
+            };
+            await _client.PatchAnnotationsAsync(node, annotations, cancel);
+            Volatile.Write(ref _published, annotations);
             _log.LogInformation("kubernetes: Node {Node} holds podCIDR {Subnet}; published VTEP {Mac} at {Underlay}",
                 node, subnet, join.VtepMac, join.Underlay);
             return new NodeLease(join.Network, node, subnet, join.Underlay, join.VtepMac);
@@ -174,6 +178,7 @@ public sealed class KubernetesClusterStore : IClusterStore
                         leases.Clear();
                         foreach (NodeObject node in list.Items ?? [])
                         {
+                            RepublishIfLost(node);
                             if (LeaseOf(network, node) is { } lease)
                             {
                                 leases[lease.Node] = lease;
@@ -254,6 +259,7 @@ public sealed class KubernetesClusterStore : IClusterStore
                 case "BOOKMARK":
                     break;
                 case "ADDED" or "MODIFIED" when name is not null:
+                    RepublishIfLost(node);
                     if (LeaseOf(network, node) is { } lease)
                     {
                         leases[name] = lease;
@@ -274,6 +280,46 @@ public sealed class KubernetesClusterStore : IClusterStore
             }
         }
         return resourceVersion;
+    }
+
+    /// <summary>
+    /// When this node's own Node shows up without the annotations it was given (the Node object was
+    /// re-created when the kubelet registered again, or someone removed them), publishes them again, so
+    /// the peers do not lose this node until particled restarts.
+    /// </summary>
+    private void RepublishIfLost(NodeObject node)
+    {
+        Dictionary<string, string>? published = Volatile.Read(ref _published);
+        if (published is null || node.Metadata?.Name != _options.NodeName)
+        {
+            return;
+        }
+        Dictionary<string, string> current = node.Metadata.Annotations ?? [];
+        if (published.All(p => current.TryGetValue(p.Key, out string? value) && value == p.Value)
+            || Interlocked.Exchange(ref _republishing, 1) == 1)
+        {
+            return;
+        }
+        _log.LogWarning("kubernetes: Node {Node} lost its particle.dev annotations; publishing them again", _options.NodeName);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _client.PatchAnnotationsAsync(_options.NodeName, published, _stopping.Token);
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            {
+                _log.LogWarning("kubernetes: cannot annotate Node {Node} again: {Error}", _options.NodeName, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                // shutting down
+            }
+            finally
+            {
+                Volatile.Write(ref _republishing, 0);
+            }
+        });
     }
 
     private NodeLease? LeaseOf(string network, NodeObject node)

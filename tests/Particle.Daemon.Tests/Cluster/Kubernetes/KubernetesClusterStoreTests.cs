@@ -87,6 +87,25 @@ public sealed class KubernetesClusterStoreTests(ITestOutputHelper output) : IAsy
     }
 
     [Fact]
+    public async Task LostAnnotationsOfTheOwnNodeArePublishedAgain()
+    {
+        _api.AddNode("node-a", "10.244.1.0/24");
+        await using KubernetesClusterStore store = Store("node-a");
+        await store.JoinAsync(Join("node-a", 1), CancellationToken.None);
+        await using var snapshots = new SnapshotRecorder(store, Network);
+        await snapshots.WaitForAsync(l => Names(l) == "node-a", TimeSpan.FromSeconds(5), "node-a");
+
+        // The kubelet registers the Node again (deleted and re-created, without annotations).
+        _api.DeleteNode("node-a");
+        _api.AddNode("node-a", "10.244.1.0/24");
+
+        await WaitUntilAsync(() => _api.Node("node-a")["metadata"]!["annotations"]!.AsObject().ContainsKey("particle.dev/vtep-mac"),
+            TimeSpan.FromSeconds(5), "the annotations are back");
+        await snapshots.WaitForAsync(l => Names(l) == "node-a", TimeSpan.FromSeconds(5), "node-a is a peer again");
+        _api.Requests.Count(r => r.Method == "PATCH").Should().Be(2, "one at the join, one after the Node came back bare");
+    }
+
+    [Fact]
     public async Task TooOldResourceVersionListsAgain()
     {
         _api.AddNode("node-a", "10.244.1.0/24", Annotated(1));
