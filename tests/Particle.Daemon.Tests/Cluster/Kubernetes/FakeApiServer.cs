@@ -27,6 +27,8 @@ internal sealed class FakeApiServer : IAsyncDisposable
     private Task _acceptLoop;
     private long _version = 1000;
     private long _compactedAt;
+    private int _goneAnswers;
+    private bool _gone;   // under _lock: between GoAwayAsync and ComeBack
 
     public FakeApiServer(string folder, string token = "pcs-token-0123456789")
     {
@@ -47,6 +49,9 @@ internal sealed class FakeApiServer : IAsyncDisposable
     public string TokenFile { get; }
 
     public string CaFile { get; }
+
+    /// <summary>How many watches were answered "410 Gone".</summary>
+    public int GoneAnswers => Volatile.Read(ref _goneAnswers);
 
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -200,6 +205,7 @@ internal sealed class FakeApiServer : IAsyncDisposable
         _listener.Stop();
         lock (_lock)
         {
+            _gone = true;   // a request accepted just before is dropped unanswered
             foreach (Channel<string> watcher in _watchers)
             {
                 watcher.Writer.TryComplete();
@@ -212,6 +218,10 @@ internal sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Serves again on the same port.</summary>
     public void ComeBack()
     {
+        lock (_lock)
+        {
+            _gone = false;
+        }
         _listener = new TcpListener(IPAddress.Loopback, ApiServer.Port);   // Start() after Stop() would bind a new port
         _listener.Start();
         _acceptLoop = Task.Run(AcceptLoopAsync);
@@ -300,6 +310,10 @@ internal sealed class FakeApiServer : IAsyncDisposable
                 var request = new RecordedRequest(parts[0], parts[1], headers, body);
                 lock (_lock)
                 {
+                    if (_gone)
+                    {
+                        return;
+                    }
                     _requests.Add(request);
                 }
                 await HandleAsync(request, tls);
@@ -373,8 +387,13 @@ internal sealed class FakeApiServer : IAsyncDisposable
         var channel = Channel.CreateUnbounded<string>();
         lock (_lock)
         {
-            if (from < _compactedAt)
+            if (_gone)
             {
+                channel.Writer.TryComplete();
+            }
+            else if (from < _compactedAt)
+            {
+                _goneAnswers++;
                 // What the API server does: 200, then one ERROR event carrying a 410 Status, then the end.
                 channel.Writer.TryWrite(Line("ERROR", JsonNode.Parse(Status(410, "Expired",
                     $"too old resource version: {from} ({_compactedAt})"))!));
