@@ -40,10 +40,3 @@ internal sealed record StatusObject(
 internal sealed record AnnotationPatch([property: JsonPropertyName("metadata")] AnnotationPatchMeta Metadata);
 
 internal sealed record AnnotationPatchMeta([property: JsonPropertyName("annotations")] Dictionary<string, string> Annotations);
-
-[JsonSerializable(typeof(NodeObject))]
-[JsonSerializable(typeof(NodeList))]
-[JsonSerializable(typeof(WatchEventLine))]
-[JsonSerializable(typeof(StatusObject))]
-[JsonSerializable(typeof(AnnotationPatch))]
-internal sealed partial class KubernetesJsonContext : JsonSerializerContext;
