@@ -2,7 +2,8 @@
 # Installs the Debian packages that the tests, the demo and the benchmarks use, when any is missing:
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq,
 # hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
-# runc and busybox-static for the tests that run real containers.
+# runc and busybox-static for the tests that run real containers, and etcd-server/etcd-client for the
+# etcd cluster store's tests.
 set -euo pipefail
 
 need=()
@@ -16,6 +17,9 @@ command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test w
 command -v runc >/dev/null || need+=(runc)
 command -v podman >/dev/null || need+=(podman)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
+command -v etcd >/dev/null || need+=(etcd-server)      # the etcd cluster store's tests run a real etcd in a namespace
+command -v etcdctl >/dev/null || need+=(etcd-client)   # they observe what the store wrote with etcdctl
+python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)   # deploy/kubernetes/check-manifest.py
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
