@@ -16,6 +16,9 @@ command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test w
 command -v runc >/dev/null || need+=(runc)
 command -v podman >/dev/null || need+=(podman)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
+command -v etcd >/dev/null || need+=(etcd-server)       # the overlay's etcd backend (tests, scripts/cluster.sh --backend etcd)
+command -v etcdctl >/dev/null || need+=(etcd-client)
+command -v iperf3 >/dev/null || need+=(iperf3)           # scripts/bench-overlay.sh
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
