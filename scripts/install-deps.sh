@@ -19,6 +19,7 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /b
 command -v etcd >/dev/null || need+=(etcd-server)       # the overlay's etcd backend (tests, scripts/cluster.sh --backend etcd)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v iperf3 >/dev/null || need+=(iperf3)           # scripts/bench-overlay.sh
+command -v bc >/dev/null || need+=(bc)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
