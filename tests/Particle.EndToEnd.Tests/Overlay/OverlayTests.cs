@@ -114,8 +114,27 @@ public abstract class OverlayTests
         Ping(more.Netns, remote.Address).Should().BeTrue();
     }
 
+    [Fact]
+    public void Pooled_namespaces_are_overlay_endpoints()
+    {
+        using var cluster = new SimCluster(CreateMembership(), nodes: 2, tenants: 2, poolSize: 2);
+        cluster.WaitForMesh();
+        var (a, b) = (cluster.Tenants[0], cluster.Tenants[1]);
+        var remoteSame = cluster.Nodes[1].AddPod(a, "same", out _);
+        var remoteOther = cluster.Nodes[1].AddPod(b, "other", out _);
+
+        var (netns, address) = cluster.Nodes[0].Claim(a);
+
+        address.Should().StartWith("10.244.");
+        SimNode.Lines("nsenter", $"--net={netns}", "ip", "-o", "link", "show", "eth0").Single().Should().Contain("mtu 1450");
+        Ping(netns, remoteSame.Address).Should().BeTrue();
+        Ping(remoteSame.Netns, address).Should().BeTrue();
+        Ping(netns, remoteOther.Address).Should().BeFalse();
+        Ping(remoteOther.Netns, address).Should().BeFalse();
+    }
+
     private static bool Ping(string fromNetns, string address) =>
-        Shell.Run("ip", ["netns", "exec", Path.GetFileName(fromNetns), "ping", "-c", "1", "-W", "1", address]).ExitCode == 0;
+        Shell.Run("nsenter", [$"--net={fromNetns}", "ping", "-c", "1", "-W", "1", address]).ExitCode == 0;
 
     private static bool NodePing(SimNode node, string address) =>
         Shell.Run("ip", ["netns", "exec", node.Namespace, "ping", "-c", "1", "-W", "1", address]).ExitCode == 0;

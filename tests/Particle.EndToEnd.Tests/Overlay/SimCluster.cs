@@ -28,9 +28,10 @@ public sealed class SimCluster : IDisposable
 {
     public const int UnderlayMtu = 1500;
 
-    public SimCluster(IClusterMembership membership, int nodes, int tenants)
+    public SimCluster(IClusterMembership membership, int nodes, int tenants, int poolSize = 0)
     {
         Membership = membership;
+        PoolSize = poolSize;
         Id = Guid.NewGuid().ToString("N")[..6];
         Dir = Directory.CreateTempSubdirectory("particle-overlay-").FullName;
         Tenants = Enumerable.Range(1, tenants).Select(t => new Tenant(t)).ToList();
@@ -54,6 +55,8 @@ public sealed class SimCluster : IDisposable
     }
 
     public IClusterMembership Membership { get; }
+    /// <summary>Pre-wired namespaces each node keeps per tenant (0: no pool).</summary>
+    public int PoolSize { get; }
     public string Id { get; }
     public string Dir { get; }
     public string UnderlayNamespace => $"pov-{Id}-ul";

@@ -40,7 +40,7 @@ public sealed class SimNode : IDisposable
     {
         var networks = _cluster.Tenants.Select(t => $$"""
                 { "name": "{{t.Name}}", "clusterCidr": "{{t.Cidr}}", "nodeSubnetLength": 24, "bridge": "{{t.Bridge}}",
-                  "vxlan": { "vni": {{t.Vni}} } }
+                  "vxlan": { "vni": {{t.Vni}} }{{Pool()}} }
             """);
         return $$"""
             {
@@ -53,6 +53,23 @@ public sealed class SimNode : IDisposable
               ]
             }
             """;
+    }
+
+    public string PoolFolder => Path.Combine(Dir, "netns");
+
+    public string Ctl => Path.Combine(Path.GetDirectoryName(Binaries.Daemon)!, "particlectl");
+
+    private string Pool() => _cluster.PoolSize == 0 ? ""
+        : $", \"namespacePool\": {{ \"size\": {_cluster.PoolSize}, \"folder\": \"{PoolFolder}\" }}";
+
+    /// <summary>A pre-wired namespace of the tenant, claimed through particlectl once the pool has one (at most 10 s).</summary>
+    public (string Netns, string Address) Claim(Tenant tenant)
+    {
+        ProcessResult? result = null;
+        Wait.Until(() => (result = Shell.Run(Ctl, ["--socket", SocketPath, "claim", "--network", tenant.Name])).ExitCode == 0,
+            $"{Name}: a pooled namespace of {tenant.Name} can be claimed", DaemonLog);
+        using var document = JsonDocument.Parse(result!.Stdout);
+        return (document.RootElement.GetProperty("netns").GetString()!, document.RootElement.GetProperty("address").GetString()!.Split('/')[0]);
     }
 
     public void StartDaemon()
@@ -176,6 +193,15 @@ public sealed class SimNode : IDisposable
             pods = [.. _pods];
         foreach (var pod in pods)
             Shell.Run("ip", ["netns", "del", pod]);
+        // Pooled namespaces are bind mounts that deliberately outlive the daemon.
+        if (Directory.Exists(PoolFolder))
+        {
+            foreach (var pin in Directory.GetFiles(PoolFolder))
+            {
+                Shell.Run("umount", ["-l", pin]);
+                File.Delete(pin);
+            }
+        }
         Shell.Run("ip", ["netns", "del", Namespace]);
     }
 
