@@ -45,6 +45,12 @@ public static class VxlanDevice
                     Up = true,
                 });
             }
+            catch (NetlinkException e) when (e.IsExists && node.GetLink(overlay.Device) is null)
+            {
+                // The name is free, so the kernel refused because another VXLAN device already owns this
+                // VNI on this port and address: two devices cannot share the decapsulated traffic.
+                throw new ConfigException($"network \"{overlay.Network}\": another VXLAN device already uses vni {overlay.Vni} on port {overlay.Port} ({underlay.Address}): {e.Message}");
+            }
             catch (NetlinkException e) when (e.IsExists)
             {
             }

@@ -79,6 +79,17 @@ public sealed class OverlayNetworkTests : IDisposable
     }
 
     [Fact]
+    public void A_foreign_device_on_the_same_vni_and_port_is_a_config_error()
+    {
+        _node.CreateVxlan(new VxlanSpec { Name = "other", Vni = 100, Port = 4789, Local = IPAddress.Parse("198.18.0.1") });
+
+        var act = () => Create().Setup();
+
+        act.Should().Throw<ConfigException>().WithMessage("network \"a\": another VXLAN device already uses vni 100 on port 4789 (198.18.0.1)*");
+        _node.GetLink("pvx100").Should().BeNull();
+    }
+
+    [Fact]
     public void Peers_are_added_replaced_and_removed_to_match_each_snapshot()
     {
         var network = Create();
