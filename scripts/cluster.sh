@@ -100,10 +100,27 @@ plug() {   # plug NS PORT ADDRESS: a veth from the underlay bridge into NS, name
   ip -n "$1" link set lo up
 }
 
+# Ready: its socket is there. Fails at once (through wait_for's caller) when the daemon has exited.
+daemon_ready() {
+  kill -0 "$(cat "$dir/n$1/pid")" 2>/dev/null || { echo "particled on n$1 exited" >&2; return 2; }
+  test -S "$dir/n$1/particled.sock"
+}
+
+peers_programmed() {   # peers_programmed NODE TENANT: one route per other node in the tenant's table
+  [ "$(ip -n "$(node_ns "$1")" route show table "$(tenant_table "$2")" proto 112 | grep -c ' via ')" = $((nodes - 1)) ]
+}
+
 wait_for() {   # wait_for SECONDS DESCRIPTION COMMAND...: polls every 0.1 s
   local limit=$(( $1 * 10 )) what=$2
   shift 2
-  for _ in $(seq 1 "$limit"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  local status
+  for _ in $(seq 1 "$limit"); do
+    status=0
+    "$@" >/dev/null 2>&1 || status=$?
+    [ $status = 0 ] && return 0
+    [ $status = 2 ] && return 1   # 2: no point waiting any longer
+    sleep 0.1
+  done
   echo "timed out: $what" >&2
   return 1
 }
@@ -150,7 +167,16 @@ up() {
     echo $! > "$dir/n$n/pid"
   done
   for n in $(seq 1 "$nodes"); do
-    wait_for 15 "particled on n$n (see $dir/n$n/log)" test -S "$dir/n$n/particled.sock" || { tail -5 "$dir/n$n/log" >&2; exit 1; }
+    if ! wait_for 15 "particled on n$n (see $dir/n$n/log)" daemon_ready "$n"; then
+      tail -5 "$dir/n$n/log" >&2
+      echo "particled on n$n did not start; the cluster is left for inspection: $0 down --dir $dir" >&2
+      exit 1
+    fi
+  done
+  for n in $(seq 1 "$nodes"); do
+    for t in $(seq 1 "$tenants"); do
+      wait_for 10 "n$n programs its $((nodes - 1)) peers in t$t" peers_programmed "$n" "$t" || true
+    done
   done
   echo "cluster up: $nodes nodes, $tenants tenants, backend $backend, namespaces $prefix-*, state in $dir"
   for n in $(seq 1 "$nodes"); do
