@@ -103,3 +103,23 @@ public class StaticClusterStoreTests
         await act.Should().ThrowAsync<ClusterStoreException>().WithMessage(message);
     }
 }
+
+public class OverlaySampleConfigTests
+{
+    [Fact]
+    public void The_sample_overlay_config_and_nodes_file_load_and_agree()
+    {
+        var confDir = Path.Combine(TestNetworks.RepositoryRoot, "cni-conf");
+
+        var settings = DaemonSettings.Load(Path.Combine(confDir, "particled-overlay.json"));
+        var leases = StaticClusterFile.Parse(File.ReadAllBytes(Path.Combine(confDir, "nodes.json")), "nodes.json");
+
+        settings.Overlays.Select(o => o.Network).Should().Equal("tenant-a", "tenant-b");
+        foreach (var overlay in settings.Overlays)
+        {
+            var mine = leases.Single(l => l.Node == settings.Cluster!.NodeName && l.Network == overlay.Network);
+            overlay.Define(mine.Subnet, 1450).Gateway.ToString().Should().EndWith(".1");
+        }
+        leases.Select(l => l.Underlay).Should().Contain(settings.Cluster!.UnderlayAddress!);
+    }
+}
