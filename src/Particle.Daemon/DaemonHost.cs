@@ -94,7 +94,10 @@ public static class DaemonHost
         try
         {
             service.Recover();
-            overlay?.Setup();
+            if (overlay is not null)
+                overlay.Setup();
+            else
+                ForgetOverlay(node, loggers.CreateLogger("overlay"));
         }
         catch (ConfigException e)
         {
@@ -155,6 +158,19 @@ public static class DaemonHost
         await filling;
         await following;
         return 0;
+    }
+
+    /// <summary>Cleaning up after an earlier overlay configuration is no reason to refuse serving.</summary>
+    private static void ForgetOverlay(RouteNetlink node, ILogger log)
+    {
+        try
+        {
+            OverlayDataPlane.ForgetAll(node, log);
+        }
+        catch (NetlinkException e)
+        {
+            log.LogWarning("cannot remove the rules and routes of an earlier overlay configuration: {Error}", e.Message);
+        }
     }
 
     /// <summary>

@@ -67,6 +67,23 @@ public sealed class OverlayDataPlane
         _log.LogInformation("overlay: {Rules} policy rules ({Added} added, {Removed} stale removed)", rules.Count, added, removed);
     }
 
+    /// <summary>
+    /// A node without overlay networks (the cluster section removed) keeps nothing of the overlay's routing:
+    /// the kernel's local rule comes back to priority 0 and the tenants' rules and routes go.
+    /// </summary>
+    public static void ForgetAll(RouteNetlink node, ILogger log)
+    {
+        var routes = node.DumpRoutes(System.Net.Sockets.AddressFamily.InterNetwork).Where(r => r.Protocol == OverlayKernel.Protocol).ToList();
+        if (routes.Count == 0 && !node.DumpRules().Any(r => r.Protocol == OverlayKernel.Protocol))
+            return;
+        var (_, removed) = TenantRouting.Reconcile(node, []);
+        var batch = node.Batch();
+        foreach (var route in routes)
+            batch.DeleteRoute(route);
+        batch.Commit();
+        log.LogInformation("overlay: no overlay networks configured; removed {Rules} policy rules and {Routes} routes left by an earlier configuration", removed, routes.Count);
+    }
+
     /// <summary>Follows each network's membership until <paramref name="stop"/>, resyncing every <paramref name="resync"/>.</summary>
     public Task RunAsync(TimeSpan resync, CancellationToken stop) =>
         Task.WhenAll(_networks.Select(n => Task.WhenAll(FollowAsync(n, stop), ResyncAsync(n, resync, stop))));

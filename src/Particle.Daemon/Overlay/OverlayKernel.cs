@@ -13,4 +13,10 @@ public static class OverlayKernel
     /// <summary>A tenant's "iif DEV prohibit" rules, right after its lookups: what the tenant's table does not
     /// route is refused instead of falling through to main, where every other tenant's subnets are.</summary>
     public const uint ProhibitPriority = 1001;
+
+    /// <summary>Where the kernel's "lookup local" rule moves from 0, behind the tenant rules: a pod then reaches
+    /// only the node addresses its tenant's table lists (its gateway), not the node's others — not the
+    /// underlay address and its VXLAN port, through which it could otherwise inject frames into another
+    /// tenant. Every other packet still meets the local table first, before main.</summary>
+    public const uint LocalPriority = 1500;
 }

@@ -107,6 +107,17 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
                 Scope = Rta.RT_SCOPE_LINK, PreferredSource = network.Gateway,
             },
         };
+        // With the local rule behind the tenant rules, the tenant's table lists the node addresses the
+        // tenant may reach: its gateway (pods ARP for it and may ping it) and the VXLAN device's own address.
+        foreach (var (address, device) in new[] { (network.Gateway, _bridge.Index), (TunnelAddress(self.Subnet), vxlan) })
+        {
+            var host = new InterfaceAddress(address, 32);
+            wantedRoutes[host] = new Route
+            {
+                Destination = host, OutIndex = device, Table = overlay.Table, Protocol = OverlayKernel.Protocol,
+                Type = Rta.RTN_LOCAL, Scope = Rta.RT_SCOPE_HOST, PreferredSource = address,
+            };
+        }
         var wantedNeighbours = new Dictionary<IPAddress, Neighbour>();
         var wantedFdb = new HashSet<(MacAddress, IPAddress)>();
         foreach (var peer in peers)
@@ -167,6 +178,7 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
     private static bool Overlaps(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
 
     private static bool Same(Route present, Route wanted) =>
-        present.Destination == wanted.Destination && Equals(present.Gateway, wanted.Gateway) && present.OutIndex == wanted.OutIndex
+        present.Destination == wanted.Destination && present.Type == wanted.Type
+        && Equals(present.Gateway, wanted.Gateway) && present.OutIndex == wanted.OutIndex
         && present.OnLink == wanted.OnLink && (wanted.PreferredSource is null || wanted.PreferredSource.Equals(present.PreferredSource));
 }

@@ -34,26 +34,48 @@ public static class TenantRouting
         };
     }
 
+    /// <summary>The kernel's own "0: from all lookup local".</summary>
+    public static FibRule KernelLocalRule { get; } = new() { Priority = 0, Table = Rta.RT_TABLE_LOCAL, Protocol = Rta.RTPROT_KERNEL };
+
+    /// <summary>The local table's lookup behind the tenant rules (<see cref="OverlayKernel.LocalPriority"/>).</summary>
+    public static FibRule MovedLocalRule { get; } = new() { Priority = OverlayKernel.LocalPriority, Table = Rta.RT_TABLE_LOCAL, Protocol = OverlayKernel.Protocol };
+
     /// <summary>
-    /// Makes the node's overlay rules exactly <paramref name="wanted"/>: missing ones added, ours that no
-    /// configured tenant wants (a tenant removed from the config) deleted; never a duplicate.
+    /// Makes the node's overlay rules exactly <paramref name="wanted"/> (plus the moved local rule when there
+    /// are any): missing ones added, ours that no configured tenant wants (a tenant removed from the config)
+    /// deleted; never a duplicate. The local table is never left unreachable: its new rule is added before
+    /// the kernel's is deleted, and with no tenants left the kernel's comes back before ours goes.
     /// </summary>
     public static (int Added, int Removed) Reconcile(RouteNetlink node, IReadOnlyCollection<FibRule> wanted)
     {
-        var present = node.DumpRules().Where(r => r.Protocol == OverlayKernel.Protocol).ToList();
-        var batch = node.Batch();
+        var all = node.DumpRules();
+        var present = all.Where(r => r.Protocol == OverlayKernel.Protocol).ToList();
+        var target = wanted.Count == 0 ? [] : wanted.Append(MovedLocalRule).ToHashSet();
+        var kernelLocal = all.Where(r => r.Priority == 0 && r.Table == Rta.RT_TABLE_LOCAL && r.Action == Fra.FR_ACT_TO_TBL).ToList();
         int removed = 0, added = 0;
-        foreach (var rule in present.Where(r => !wanted.Contains(r)))
+
+        var first = node.Batch();
+        if (target.Count == 0 && kernelLocal.Count == 0)
+            first.AddRule(KernelLocalRule);
+        foreach (var rule in target.Where(r => !present.Contains(r)))
         {
-            batch.DeleteRule(rule);
-            removed++;
-        }
-        foreach (var rule in wanted.Where(r => !present.Contains(r)))
-        {
-            batch.AddRule(rule);
+            first.AddRule(rule);
             added++;
         }
-        batch.Commit();
+        first.Commit();
+
+        var then = node.Batch();
+        foreach (var rule in present.Where(r => !target.Contains(r)))
+        {
+            then.DeleteRule(rule);
+            removed++;
+        }
+        if (target.Count > 0)
+        {
+            foreach (var rule in kernelLocal)
+                then.DeleteRule(rule);
+        }
+        then.Commit();
         return (added, removed);
     }
 }

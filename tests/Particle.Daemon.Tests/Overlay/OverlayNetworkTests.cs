@@ -45,7 +45,7 @@ public sealed class OverlayNetworkTests : IDisposable
     {
         var network = Create();
         network.Setup();
-        TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList()).Should().Be((5, 0));
+        TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList()).Should().Be((6, 0));
 
         var vxlan = _node.GetLink("pvx100")!;
         vxlan.Vxlan.Should().BeEquivalentTo(new { Vni = 100u, Port = (ushort)4789, Local = IPAddress.Parse("198.18.0.1"), Link = _underlay.LinkIndex, Learning = false });
@@ -56,13 +56,33 @@ public sealed class OverlayNetworkTests : IDisposable
         Sysctl("net.ipv4.conf.pvx100.forwarding").Should().Be("1");
         Sysctl("net.ipv4.conf.ta.forwarding").Should().Be("1");
         Sysctl("net.ipv4.conf.ul0.forwarding").Should().Be("0");
-        _node.DumpRules().Count(r => r.Protocol == OverlayKernel.Protocol).Should().Be(5);
+        _node.DumpRules().Count(r => r.Protocol == OverlayKernel.Protocol).Should().Be(6);
+        // The local table is looked up behind the tenant rules, not first.
+        _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(1500u);
 
         // Adopted as it is the second time; a tenant gone from the config loses its rules.
         Create().Setup();
         _node.GetLink("pvx100")!.Index.Should().Be(vxlan.Index);
         TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList()).Should().Be((0, 0));
-        TenantRouting.Reconcile(_node, []).Should().Be((0, 5));
+        TenantRouting.Reconcile(_node, []).Should().Be((0, 6));
+        _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(0u);
+    }
+
+    [Fact]
+    public void Without_overlay_networks_every_rule_and_route_of_the_overlay_goes_and_the_local_rule_returns()
+    {
+        var network = Create();
+        network.Setup();
+        TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList());
+        network.Apply([Lease("n1", 1, "198.18.0.1"), Lease("n2", 2, "198.18.0.2")]);
+
+        OverlayDataPlane.ForgetAll(_node, NullLogger.Instance);
+
+        _node.DumpRules().Should().NotContain(r => r.Protocol == OverlayKernel.Protocol);
+        _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(0u);
+        _node.DumpRoutes(AddressFamily.InterNetwork).Should().NotContain(r => r.Protocol == OverlayKernel.Protocol);
+        // Nothing to do the second time.
+        OverlayDataPlane.ForgetAll(_node, NullLogger.Instance);
     }
 
     [Fact]
@@ -100,7 +120,7 @@ public sealed class OverlayNetworkTests : IDisposable
 
         network.Apply([self, n2, n3]);
         State().Should().BeEquivalentTo(
-            "route 10.244.1.0/24 dev #ta",
+            "route 10.244.1.0/24 dev #ta", "route local 10.244.1.1/32 dev #ta", "route local 10.244.1.0/32 dev #pvx100",
             "route 10.244.2.0/24 via 10.244.2.0 dev #pvx100 onlink",
             "route 10.244.3.0/24 via 10.244.3.0 dev #pvx100 onlink",
             $"neigh 10.244.2.0 {n2.VtepMac}", $"neigh 10.244.3.0 {n3.VtepMac}",
@@ -112,7 +132,7 @@ public sealed class OverlayNetworkTests : IDisposable
         var bogus = new NodeLease("a", "n9", IPNetwork.Parse("10.99.0.0/24"), IPAddress.Parse("198.18.0.9"), VtepMac.For("n9", "a"));
         network.Apply([self, n2moved, n4, bogus]);
         State().Should().BeEquivalentTo(
-            "route 10.244.1.0/24 dev #ta",
+            "route 10.244.1.0/24 dev #ta", "route local 10.244.1.1/32 dev #ta", "route local 10.244.1.0/32 dev #pvx100",
             "route 10.244.2.0/24 via 10.244.2.0 dev #pvx100 onlink",
             "route 10.244.4.0/24 via 10.244.4.0 dev #pvx100 onlink",
             $"neigh 10.244.2.0 {n2.VtepMac}", $"neigh 10.244.4.0 {n4.VtepMac}",
@@ -138,7 +158,7 @@ public sealed class OverlayNetworkTests : IDisposable
         State().Should().BeEquivalentTo(expected);
 
         network.Apply([self]);
-        State().Should().Equal("route 10.244.1.0/24 dev #ta");
+        State().Should().BeEquivalentTo("route 10.244.1.0/24 dev #ta", "route local 10.244.1.1/32 dev #ta", "route local 10.244.1.0/32 dev #pvx100");
     }
 
     private OverlayNetwork Create() =>
@@ -154,7 +174,7 @@ public sealed class OverlayNetworkTests : IDisposable
         int vxlan = _node.GetLink("pvx100")!.Index;
         var state = new List<string>();
         state.AddRange(_node.DumpRoutes(AddressFamily.InterNetwork, _overlay.Table).Where(r => r.Protocol == OverlayKernel.Protocol)
-            .Select(r => $"route {r.Destination}{(r.Gateway is null ? "" : $" via {r.Gateway}")} dev #{names[r.OutIndex!.Value]}{(r.OnLink ? " onlink" : "")}"));
+            .Select(r => $"route {(r.Type == Rta.RTN_LOCAL ? "local " : "")}{r.Destination}{(r.Gateway is null ? "" : $" via {r.Gateway}")} dev #{names[r.OutIndex!.Value]}{(r.OnLink ? " onlink" : "")}"));
         state.AddRange(_node.DumpNeighbours(vxlan).Where(n => n.State == Nda.NUD_PERMANENT).Select(n => $"neigh {n.Address} {n.Mac}"));
         state.AddRange(_node.DumpFdb(vxlan).Where(e => e.Destination is not null).Select(e => $"fdb {e.Mac} {e.Destination}"));
         return state;

@@ -50,6 +50,20 @@ public abstract class OverlayTests
         }
         wrong.Should().BeEmpty();
 
+        // Of the node's own addresses a pod reaches its gateway only: not another tenant's gateway, not the
+        // underlay address (whose VXLAN port would otherwise let it inject frames into another tenant).
+        foreach (var pod in pods)
+        {
+            var node = pod.Node;
+            foreach (var tenant in cluster.Tenants)
+            {
+                string gateway = $"{node.SubnetIn(tenant).Split('/')[0][..^1]}1";
+                Ping(pod.Netns, gateway).Should().Be(tenant == pod.Tenant, $"{pod.Name} -> {tenant.Name}'s gateway {gateway} on its node");
+            }
+            Ping(pod.Netns, node.Underlay).Should().BeFalse($"{pod.Name} must not reach its node's underlay address");
+            Ping(pod.Netns, cluster.Nodes.First(n => n != node).Underlay).Should().BeFalse($"{pod.Name} must not reach another node's underlay");
+        }
+
         // The node itself reaches every pod of every tenant, local and remote (benchmarks and probes need it).
         foreach (var pod in pods)
             NodePing(cluster.Nodes[0], pod.Address).Should().BeTrue($"node n1 should reach {pod.Name} {pod.Address}");
