@@ -72,14 +72,22 @@ iperf() {   # iperf SRC_NS DST_NS DST_ADDR: prints Gbit/s received
   ip netns exec "$1" iperf3 -c "$3" -p 5201 -t "$seconds" -J | jq '.end.sum_received.bits_per_second / 1e9'
   wait $server 2>/dev/null || true
 }
-p_sum=0 h_sum=0
+p_sum=0 h_sum=0 ratios=()
 for r in $(seq 1 "$rounds"); do
-  p=$(iperf "$p_src" "$p_dst" "$p_addr")
-  h=$(iperf "$hand-n1-pod" "$hand-n2-pod" 10.99.0.2)
+  # Who goes first alternates, so a trend in the machine's load favours neither.
+  if [ $((r % 2)) = 1 ]; then
+    p=$(iperf "$p_src" "$p_dst" "$p_addr"); h=$(iperf "$hand-n1-pod" "$hand-n2-pod" 10.99.0.2)
+  else
+    h=$(iperf "$hand-n1-pod" "$hand-n2-pod" 10.99.0.2); p=$(iperf "$p_src" "$p_dst" "$p_addr")
+  fi
   printf "round %d: particle %.2f Gbit/s, hand-built %.2f Gbit/s\n" "$r" "$p" "$h"
   p_sum=$(echo "$p_sum + $p" | bc -l); h_sum=$(echo "$h_sum + $h" | bc -l)
+  ratios+=("$(echo "$p / $h" | bc -l)")
 done
-printf "throughput ratio particle/hand-built: %.3f (mean of %d rounds)\n" "$(echo "$p_sum / $h_sum" | bc -l)" "$rounds"
+median=$(printf "%s\n" "${ratios[@]}" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
+printf "throughput ratio particle/hand-built: %.3f (total of %d rounds), median per-round ratio %.3f\n" \
+  "$(echo "$p_sum / $h_sum" | bc -l)" "$rounds" "$median"
+printf "load average during the run: %s\n" "$(cut -d' ' -f1-3 /proc/loadavg)"
 bash scripts/cluster.sh down --dir "$work/cluster-tp" >/dev/null
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$hand-" || true); do ip netns del "$ns"; done
 
