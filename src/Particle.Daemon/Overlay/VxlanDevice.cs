@@ -88,6 +88,8 @@ public static class VxlanDevice
             return $"port {info.Port} instead of {overlay.Port}";
         if (info.Local is null || !info.Local.Equals(underlay.Address))
             return $"local {info.Local?.ToString() ?? "none"} instead of {underlay.Address}";
+        if (info.Link != underlay.LinkIndex)
+            return $"bound to interface #{info.Link?.ToString() ?? "none"} instead of {underlay.LinkName} (#{underlay.LinkIndex})";
         if (info.Learning)
             return "learning on";
         return null;

@@ -99,6 +99,19 @@ public sealed class OverlayNetworkTests : IDisposable
     }
 
     [Fact]
+    public void A_vxlan_device_not_bound_to_the_underlay_is_recreated()
+    {
+        _node.CreateVxlan(new VxlanSpec { Name = "pvx100", Vni = 100, Port = 4789, Local = IPAddress.Parse("198.18.0.1") });
+        int before = _node.GetLink("pvx100")!.Index;
+
+        Create().Setup();
+
+        var after = _node.GetLink("pvx100")!;
+        after.Index.Should().NotBe(before);
+        after.Vxlan!.Link.Should().Be(_underlay.LinkIndex);
+    }
+
+    [Fact]
     public void A_foreign_device_on_the_same_vni_and_port_is_a_config_error()
     {
         _node.CreateVxlan(new VxlanSpec { Name = "other", Vni = 100, Port = 4789, Local = IPAddress.Parse("198.18.0.1") });
