@@ -2,8 +2,8 @@
 # Installs the Debian packages that the tests, the demo and the benchmarks use, when any is missing:
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq,
 # hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
-# runc and busybox-static for the tests that run real containers, and etcd-server/etcd-client for the
-# etcd cluster store's tests.
+# runc and busybox-static for the tests that run real containers, etcd for the cluster store, iperf3
+# and bc for the overlay benchmark.
 set -euo pipefail
 
 need=()
@@ -17,12 +17,22 @@ command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test w
 command -v runc >/dev/null || need+=(runc)
 command -v podman >/dev/null || need+=(podman)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
-command -v etcd >/dev/null || need+=(etcd-server)      # the etcd cluster store's tests run a real etcd in a namespace
-command -v etcdctl >/dev/null || need+=(etcd-client)   # they observe what the store wrote with etcdctl
+command -v etcd >/dev/null || need+=(etcd-server)      # etcd cluster store tests and scripts/cluster.sh --backend etcd run a real etcd in a namespace
+command -v etcdctl >/dev/null || need+=(etcd-client)   # tests observe what the store wrote with etcdctl
 python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)   # deploy/kubernetes/check-manifest.py
+command -v iperf3 >/dev/null || need+=(iperf3)           # scripts/bench-overlay.sh
+command -v bc >/dev/null || need+=(bc)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Packages must not start services of their own (etcd's would listen in the root namespace): the
+  # tests start what they need inside namespaces. policy-rc.d is Debian's switch for that.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

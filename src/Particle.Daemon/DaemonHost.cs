@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Attachments;
+using Particle.Daemon.Cluster;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
+using Particle.Daemon.Overlay;
 using Particle.Daemon.Server;
 using Particle.Netlink;
 
@@ -49,6 +51,33 @@ public static class DaemonHost
             log.LogCritical("{Error}", e.Message);
             return 2;
         }
+        // Overlay networks have no subnet until the cluster leases one: join before anything uses the networks.
+        IClusterStore? store = null;
+        RouteNetlink? overlayNode = null;
+        OverlayDataPlane? overlay = null;
+        if (settings.Cluster is not null)
+        {
+            try
+            {
+                store = ClusterStores.Create(settings.Cluster, loggers);
+                overlayNode = RouteNetlink.Open();
+                using var joining = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                joining.CancelAfter(TimeSpan.FromSeconds(60));
+                overlay = await OverlayDataPlane.JoinAsync(settings, store, overlayNode, loggers.CreateLogger("overlay"), joining.Token);
+                settings = settings.WithLeased(overlay.Definitions);
+            }
+            catch (Exception e) when (e is ConfigException or ClusterStoreException or NetlinkException or IOException or OperationCanceledException)
+            {
+                log.LogCritical("cannot join the cluster: {Error}", e.Message);
+                overlayNode?.Dispose();
+                if (store is not null)
+                    await store.DisposeAsync();
+                return 2;
+            }
+        }
+        await using var leases = store;
+        using var overlayNetlink = overlayNode;
+
         IpamStore ipamStore;
         try
         {
@@ -65,10 +94,19 @@ public static class DaemonHost
         try
         {
             service.Recover();
+            if (overlay is not null)
+                overlay.Setup();
+            else
+                ForgetOverlay(node, loggers.CreateLogger("overlay"));
         }
         catch (ConfigException e)
         {
             log.LogCritical("{Error}", e.Message);
+            return 2;
+        }
+        catch (NetlinkException e) when (overlay is not null)
+        {
+            log.LogCritical("cannot set up the overlay: {Error}", e.Message);
             return 2;
         }
 
@@ -93,6 +131,7 @@ public static class DaemonHost
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         // Pools fill in the background: the socket already serves cold ADDs while they do.
         var filling = service.Pools.FillAsync(stop.Token);
+        var following = overlay?.RunAsync(TimeSpan.FromSeconds(5), stop.Token) ?? Task.CompletedTask;
         log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
 
         using var sweep = new PeriodicTimer(settings.PendingDeleteScan);
@@ -117,7 +156,21 @@ public static class DaemonHost
         await server.StopAsync(TimeSpan.FromSeconds(10));
         // Pooled namespaces are left in place on purpose: they are adopted at the next start.
         await filling;
+        await following;
         return 0;
+    }
+
+    /// <summary>Cleaning up after an earlier overlay configuration is no reason to refuse serving.</summary>
+    private static void ForgetOverlay(RouteNetlink node, ILogger log)
+    {
+        try
+        {
+            OverlayDataPlane.ForgetAll(node, log);
+        }
+        catch (NetlinkException e)
+        {
+            log.LogWarning("cannot remove the rules and routes of an earlier overlay configuration: {Error}", e.Message);
+        }
     }
 
     /// <summary>

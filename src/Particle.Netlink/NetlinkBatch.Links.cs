@@ -124,6 +124,20 @@ public sealed partial class NetlinkBatch
         return End(start, Rtm.SETLINK, $"#{index} mtu {mtu}");
     }
 
+    /// <summary>sysctl net.ipv4.conf.DEV.forwarding=0|1 for device #INDEX, through IFLA_AF_SPEC: routing
+    /// packets that arrive on that device, without turning forwarding on for every interface of the node</summary>
+    public NetlinkBatch SetIpv4Forwarding(int index, bool on)
+    {
+        int start = BeginSetLink(index);
+        using (_writer.Nested(Ifla.AF_SPEC))
+        using (_writer.Nested(2)) // AF_INET
+        using (_writer.Nested(Ifla.INET_CONF))
+        {
+            _writer.AttributeU32(Ifla.IPV4_DEVCONF_FORWARDING, on ? 1u : 0u);
+        }
+        return End(start, Rtm.SETLINK, $"#{index} ipv4 forwarding {(on ? 1 : 0)}");
+    }
+
     /// <summary>ip link set dev #INDEX master #MASTER (0: nomaster)</summary>
     public NetlinkBatch SetMaster(int index, int masterIndex)
     {

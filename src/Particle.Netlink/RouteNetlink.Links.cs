@@ -49,6 +49,9 @@ public sealed partial class RouteNetlink
     /// <inheritdoc cref="NetlinkBatch.SetMtu"/>
     public void SetMtu(int index, int mtu) => Single(b => b.SetMtu(index, mtu));
 
+    /// <inheritdoc cref="NetlinkBatch.SetIpv4Forwarding"/>
+    public void SetIpv4Forwarding(int index, bool on) => Single(b => b.SetIpv4Forwarding(index, on));
+
     /// <inheritdoc cref="NetlinkBatch.SetMaster"/>
     public void SetMaster(int index, int masterIndex) => Single(b => b.SetMaster(index, masterIndex));
 

@@ -46,8 +46,20 @@ public sealed record DaemonSettings(
         if (config.Networks.Count == 0)
             throw new ConfigException("no networks configured: add at least one entry to \"networks\"");
 
+        var cluster = config.Cluster is null ? null : ClusterSettings.From(config.Cluster);
+        var overlays = new List<OverlaySettings>();
         var networks = new Dictionary<string, NetworkDefinition>(StringComparer.Ordinal);
-        foreach (var network in config.Networks.Select(NetworkDefinition.From))
+        foreach (var networkConfig in config.Networks)
+        {
+            if (networkConfig.ClusterCidr is null)
+                continue;
+            NetworkDefinition.CheckName(networkConfig.Name);
+            if (cluster is null)
+                throw new ConfigException($"network \"{networkConfig.Name}\": clusterCidr needs a \"cluster\" section (node name, underlay, backend)");
+            overlays.Add(OverlaySettings.From(networkConfig));
+        }
+        CheckOverlays(config.Networks, overlays);
+        foreach (var network in config.Networks.Where(n => n.ClusterCidr is null).Select(NetworkDefinition.From))
         {
             if (!networks.TryAdd(network.Name, network))
                 throw new ConfigException($"network \"{network.Name}\" is configured twice");
@@ -59,8 +71,66 @@ public sealed record DaemonSettings(
                     throw new ConfigException($"networks \"{other.Name}\" and \"{network.Name}\" have overlapping subnets {other.Subnet} and {network.Subnet}");
             }
         }
+        foreach (var overlay in overlays)
+        {
+            foreach (var other in networks.Values)
+            {
+                if (overlay.ClusterCidr.Contains(other.Subnet.BaseAddress) || other.Subnet.Contains(overlay.ClusterCidr.BaseAddress))
+                    throw new ConfigException($"networks \"{other.Name}\" and \"{overlay.Network}\" have overlapping subnets {other.Subnet} and {overlay.ClusterCidr}");
+            }
+        }
         return new DaemonSettings(config.StateDir, config.SocketPath, config.KernelConcurrency,
-            TimeSpan.FromSeconds(config.PendingDeleteScanSeconds), networks);
+            TimeSpan.FromSeconds(config.PendingDeleteScanSeconds), networks)
+        {
+            Cluster = cluster,
+            Overlays = overlays,
+        };
+    }
+
+    /// <summary>The multi-node cluster this node belongs to; null on a single node.</summary>
+    public ClusterSettings? Cluster { get; init; }
+
+    /// <summary>Networks in overlay mode; each enters <see cref="Networks"/> once its node subnet is leased.</summary>
+    public IReadOnlyList<OverlaySettings> Overlays { get; init; } = [];
+
+    /// <summary>These settings with the overlay networks defined from their leased subnets.</summary>
+    public DaemonSettings WithLeased(IEnumerable<NetworkDefinition> leased)
+    {
+        var networks = new Dictionary<string, NetworkDefinition>(Networks, StringComparer.Ordinal);
+        foreach (var network in leased)
+            networks[network.Name] = network;
+        return this with { Networks = networks };
+    }
+
+    /// <summary>Tenants must not share a VNI, a device, a bridge or addresses: each would leak into the other.</summary>
+    private static void CheckOverlays(List<NetworkConfig> configs, List<OverlaySettings> overlays)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var config in configs)
+        {
+            if (!names.Add(config.Name))
+                throw new ConfigException($"network \"{config.Name}\" is configured twice");
+        }
+        for (int i = 0; i < overlays.Count; i++)
+        {
+            var overlay = overlays[i];
+            foreach (var config in configs.Where(c => c.Name != overlay.Network))
+            {
+                if (config.Bridge == configs.Single(c => c.Name == overlay.Network).Bridge)
+                    throw new ConfigException($"networks \"{config.Name}\" and \"{overlay.Network}\" use the same bridge {config.Bridge}");
+                if (config.Bridge == overlay.Device)
+                    throw new ConfigException($"network \"{overlay.Network}\": vxlan.device {overlay.Device} is the bridge of network \"{config.Name}\"");
+            }
+            foreach (var other in overlays.Take(i))
+            {
+                if (other.Vni == overlay.Vni)
+                    throw new ConfigException($"networks \"{other.Network}\" and \"{overlay.Network}\" use the same vxlan.vni {overlay.Vni}");
+                if (other.Device == overlay.Device)
+                    throw new ConfigException($"networks \"{other.Network}\" and \"{overlay.Network}\" use the same vxlan.device {overlay.Device}");
+                if (other.ClusterCidr.Contains(overlay.ClusterCidr.BaseAddress) || overlay.ClusterCidr.Contains(other.ClusterCidr.BaseAddress))
+                    throw new ConfigException($"networks \"{other.Network}\" and \"{overlay.Network}\" have overlapping clusterCidr {other.ClusterCidr} and {overlay.ClusterCidr}");
+            }
+        }
     }
 
     private static void RequireAbsolute(string path, string field)

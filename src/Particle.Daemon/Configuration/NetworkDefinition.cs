@@ -8,16 +8,14 @@ namespace Particle.Daemon.Configuration;
 public sealed partial record NetworkDefinition(
     string Name, IPNetwork Subnet, IPAddress Gateway, Ipv4Range Range, string Bridge, int Mtu)
 {
-    public static NetworkDefinition From(NetworkConfig config)
+    public static NetworkDefinition From(NetworkConfig config) => From(config, leased: null, overlayMtu: null);
+
+    /// <summary>With <paramref name="leased"/>: an overlay network, whose subnet the cluster gave this node.</summary>
+    internal static NetworkDefinition From(NetworkConfig config, IPNetwork? leased, int? overlayMtu)
     {
         string where = $"network \"{config.Name}\"";
-        if (!NamePattern().IsMatch(config.Name))
-            throw new ConfigException($"{where}: name must match {NamePattern()}");
-        if (!IPNetwork.TryParse(config.Subnet, out var subnet) ||
-            !IPAddress.TryParse(config.Subnet.Split('/')[0], out var written) || !written.Equals(subnet.BaseAddress))
-            throw new ConfigException($"{where}: subnet \"{config.Subnet}\" is not a CIDR with no host bits set, e.g. 10.88.0.0/16");
-        if (subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
-            throw new ConfigException($"{where}: only IPv4 pod subnets are supported");
+        CheckName(config.Name);
+        var subnet = leased ?? ParseCidr(config.Subnet, where, "subnet");
         if (subnet.PrefixLength > 30)
             throw new ConfigException($"{where}: subnet {subnet} is too small: it needs a gateway and at least one pod address");
 
@@ -31,9 +29,10 @@ public sealed partial record NetworkDefinition(
 
         if (!IsValidInterfaceName(config.Bridge))
             throw new ConfigException($"{where}: bridge \"{config.Bridge}\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
-        if (config.Mtu is < 576 or > 65535)
-            throw new ConfigException($"{where}: mtu {config.Mtu} is outside 576..65535");
-        return new NetworkDefinition(config.Name, subnet, gateway, range, config.Bridge, config.Mtu)
+        int mtu = overlayMtu ?? config.Mtu ?? NetworkConfig.DefaultMtu;
+        if (mtu is < 576 or > 65535)
+            throw new ConfigException($"{where}: mtu {mtu} is outside 576..65535");
+        return new NetworkDefinition(config.Name, subnet, gateway, range, config.Bridge, mtu)
         {
             NamespacePool = NamespacePoolSettings.From(config.NamespacePool, where, range.Count),
         };
@@ -44,6 +43,23 @@ public sealed partial record NetworkDefinition(
 
     /// <summary>Whether <paramref name="address"/> may be handed to a pod (in range, not the gateway).</summary>
     public bool IsAssignable(IPAddress address) => Range.Contains(address) && !address.Equals(Gateway);
+
+    internal static void CheckName(string name)
+    {
+        if (!NamePattern().IsMatch(name))
+            throw new ConfigException($"network \"{name}\": name must match {NamePattern()}");
+    }
+
+    /// <summary>An IPv4 CIDR with no host bits set ("10.88.0.0/16").</summary>
+    internal static IPNetwork ParseCidr(string text, string where, string field)
+    {
+        if (!IPNetwork.TryParse(text, out var subnet) ||
+            !IPAddress.TryParse(text.Split('/')[0], out var written) || !written.Equals(subnet.BaseAddress))
+            throw new ConfigException($"{where}: {field} \"{text}\" is not a CIDR with no host bits set, e.g. 10.88.0.0/16");
+        if (subnet.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
+            throw new ConfigException($"{where}: only IPv4 pod subnets are supported");
+        return subnet;
+    }
 
     private static IPAddress ParseInside(string text, IPNetwork subnet, string where, string field)
     {

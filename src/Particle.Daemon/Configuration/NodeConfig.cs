@@ -12,6 +12,8 @@ public sealed class NodeConfig
     /// <summary>How often notes left by DELs that could not reach the daemon are looked for.</summary>
     public int PendingDeleteScanSeconds { get; set; } = 5;
     public List<NetworkConfig> Networks { get; set; } = [];
+    /// <summary>Multi-node overlay: this node's identity and the cluster store (docs/overlay.md); absent on a single node.</summary>
+    public ClusterConfig? Cluster { get; set; }
 }
 
 /// <summary>One CNI network served on this node: its pod subnet and the bridge its pods hang off.</summary>
@@ -26,8 +28,17 @@ public sealed class NetworkConfig
     /// <summary>First and last address handed to pods; default: the whole subnet less gateway and broadcast.</summary>
     public string? RangeStart { get; set; }
     public string? RangeEnd { get; set; }
+    public const int DefaultMtu = 1500;
+
     public string Bridge { get; set; } = "particle0";
-    public int Mtu { get; set; } = 1500;
+    /// <summary>Default <see cref="DefaultMtu"/>; in overlay mode the VXLAN device's MTU instead.</summary>
+    public int? Mtu { get; set; }
+    /// <summary>Overlay mode instead of a fixed subnet: the cluster-wide CIDR node subnets are leased from.</summary>
+    public string? ClusterCidr { get; set; }
+    /// <summary>Prefix length of each node's share of <see cref="ClusterCidr"/>.</summary>
+    public int NodeSubnetLength { get; set; } = 24;
+    /// <summary>The network's VXLAN device in overlay mode; its VNI tells tenants apart on the wire.</summary>
+    public VxlanConfig? Vxlan { get; set; }
     /// <summary>Pre-wired network namespaces kept ready for claims (docs/namespace-pool.md); off when absent.</summary>
     public NamespacePoolConfig? NamespacePool { get; set; }
 }

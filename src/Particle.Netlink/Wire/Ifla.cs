@@ -15,8 +15,13 @@ public static class Ifla
     public const ushort OPERSTATE = 16;
     public const ushort LINKINFO = 18;
     public const ushort IFALIAS = 20;
+    public const ushort AF_SPEC = 26;
     public const ushort NET_NS_FD = 28;
     public const ushort LINK_NETNSID = 37;
+
+    /// <summary>IFLA_INET_CONF inside IFLA_AF_SPEC/AF_INET: per-device IPv4 settings (the sysctls of net.ipv4.conf.DEV).</summary>
+    public const ushort INET_CONF = 1;
+    public const ushort IPV4_DEVCONF_FORWARDING = 1;
 
     public const ushort INFO_KIND = 1;
     public const ushort INFO_DATA = 2;

@@ -77,6 +77,17 @@ public sealed class NetlinkWriter
         MemoryMarshal.Write(s[8..], in flags);
     }
 
+    /// <summary>struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1, res2, action, flags.</summary>
+    public void FibRuleHdr(byte family, byte dstLength, byte srcLength, byte table, byte action)
+    {
+        Span<byte> s = Reserve(Fra.FibRuleHdrSize);
+        s[0] = family;
+        s[1] = dstLength;
+        s[2] = srcLength;
+        s[4] = table;
+        s[7] = action;
+    }
+
     /// <summary>struct ndmsg: family, pad, pad, ifindex, state, flags, type.</summary>
     public void NdMsg(byte family, int index, ushort state, byte flags)
     {

@@ -16,6 +16,9 @@ public static class Rtm
     public const ushort NEWNEIGH = 28;
     public const ushort DELNEIGH = 29;
     public const ushort GETNEIGH = 30;
+    public const ushort NEWRULE = 32;
+    public const ushort DELRULE = 33;
+    public const ushort GETRULE = 34;
     public const ushort NEWNSID = 88;
     public const ushort GETNSID = 90;
 
@@ -39,6 +42,9 @@ public static class Rtm
         NEWNEIGH => "RTM_NEWNEIGH",
         DELNEIGH => "RTM_DELNEIGH",
         GETNEIGH => "RTM_GETNEIGH",
+        NEWRULE => "RTM_NEWRULE",
+        DELRULE => "RTM_DELRULE",
+        GETRULE => "RTM_GETRULE",
         NEWNSID => "RTM_NEWNSID",
         GETNSID => "RTM_GETNSID",
         _ => $"RTM_{type}",

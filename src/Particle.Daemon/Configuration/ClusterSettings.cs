@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Particle.Daemon.Configuration;
+
+public enum ClusterBackend
+{
+    Static,
+    Etcd,
+    Kubernetes,
+}
+
+/// <summary>A validated <see cref="ClusterConfig"/>.</summary>
+public sealed partial record ClusterSettings(
+    string NodeName,
+    IPAddress? UnderlayAddress,
+    string? UnderlayInterface,
+    ClusterBackend Backend,
+    StaticClusterSettings? Static,
+    EtcdClusterSettings? Etcd,
+    KubernetesClusterSettings? Kubernetes)
+{
+    public static ClusterSettings From(ClusterConfig config)
+    {
+        if (!NodeNamePattern().IsMatch(config.NodeName))
+            throw new ConfigException($"cluster: nodeName \"{config.NodeName}\" must be 1-63 characters of a-z, 0-9, '-' and '.', starting and ending with a letter or digit");
+        if ((config.UnderlayAddress is null) == (config.UnderlayInterface is null))
+            throw new ConfigException("cluster: give exactly one of underlayAddress and underlayInterface");
+        IPAddress? underlay = null;
+        if (config.UnderlayAddress is not null &&
+            (!IPAddress.TryParse(config.UnderlayAddress, out underlay) || underlay.AddressFamily != AddressFamily.InterNetwork
+             || config.UnderlayAddress.Count(c => c == '.') != 3))
+            throw new ConfigException($"cluster: underlayAddress \"{config.UnderlayAddress}\" is not an IPv4 address");
+        if (underlay is not null && (IPAddress.IsLoopback(underlay) || underlay.Equals(IPAddress.Any) || underlay.Equals(IPAddress.Broadcast)))
+            throw new ConfigException($"cluster: underlayAddress {underlay} cannot carry VXLAN to other nodes");
+        if (config.UnderlayInterface is not null && !NetworkDefinition.IsValidInterfaceName(config.UnderlayInterface))
+            throw new ConfigException($"cluster: underlayInterface \"{config.UnderlayInterface}\" is not a valid interface name");
+
+        var backend = config.Backend switch
+        {
+            "static" => ClusterBackend.Static,
+            "etcd" => ClusterBackend.Etcd,
+            "kubernetes" => ClusterBackend.Kubernetes,
+            _ => throw new ConfigException($"cluster: backend \"{config.Backend}\" is not one of static, etcd, kubernetes"),
+        };
+        var settings = new ClusterSettings(config.NodeName, underlay, config.UnderlayInterface, backend, null, null, null);
+        return backend switch
+        {
+            ClusterBackend.Static => settings with { Static = StaticClusterSettings.From(config.Static ?? new StaticClusterConfig()) },
+            ClusterBackend.Etcd => settings with { Etcd = EtcdClusterSettings.From(config.Etcd) },
+            _ => settings with { Kubernetes = KubernetesClusterSettings.From(config.Kubernetes ?? new KubernetesClusterConfig(), config.NodeName) },
+        };
+    }
+
+    // A DNS label or subdomain: what Kubernetes node names and etcd keys both take without escaping.
+    [GeneratedRegex(@"^(?=.{1,63}$)[a-z0-9]([a-z0-9.\-]*[a-z0-9])?$")]
+    private static partial Regex NodeNamePattern();
+}
+
+public sealed record StaticClusterSettings(string File)
+{
+    public static StaticClusterSettings From(StaticClusterConfig config)
+    {
+        if (string.IsNullOrEmpty(config.File) || !Path.IsPathFullyQualified(config.File))
+            throw new ConfigException($"cluster: static.file must be an absolute path, got \"{config.File}\"");
+        return new StaticClusterSettings(config.File);
+    }
+}
+
+public sealed record EtcdClusterSettings(IReadOnlyList<Uri> Endpoints, string Prefix, TimeSpan LeaseTtl)
+{
+    public static EtcdClusterSettings From(EtcdClusterConfig? config)
+    {
+        if (config is null || config.Endpoints.Count == 0)
+            throw new ConfigException("cluster: backend etcd needs etcd.endpoints, e.g. [\"http://198.18.0.100:2379\"]");
+        var endpoints = new List<Uri>();
+        foreach (var text in config.Endpoints)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+                throw new ConfigException($"cluster: etcd endpoint \"{text}\" is not an http(s)://host:port URL");
+            endpoints.Add(uri);
+        }
+        if (!config.Prefix.StartsWith('/') || config.Prefix.Length < 2 || config.Prefix.EndsWith('/'))
+            throw new ConfigException($"cluster: etcd.prefix \"{config.Prefix}\" must start with '/' and not end with one, e.g. /particle");
+        if (config.LeaseTtlSeconds is < 2 or > 3600)
+            throw new ConfigException($"cluster: etcd.leaseTtlSeconds {config.LeaseTtlSeconds} is outside 2..3600");
+        return new EtcdClusterSettings(endpoints, config.Prefix, TimeSpan.FromSeconds(config.LeaseTtlSeconds));
+    }
+}
+
+public sealed record KubernetesClusterSettings(string NodeName, Uri? ApiServer, string TokenFile, string CaFile)
+{
+    public static KubernetesClusterSettings From(KubernetesClusterConfig config, string clusterNodeName)
+    {
+        Uri? apiServer = null;
+        if (config.ApiServer is not null &&
+            (!Uri.TryCreate(config.ApiServer, UriKind.Absolute, out apiServer) || apiServer.Scheme is not ("http" or "https")))
+            throw new ConfigException($"cluster: kubernetes.apiServer \"{config.ApiServer}\" is not an http(s) URL");
+        foreach (var (field, path) in new[] { ("tokenFile", config.TokenFile), ("caFile", config.CaFile) })
+        {
+            if (string.IsNullOrEmpty(path) || !Path.IsPathFullyQualified(path))
+                throw new ConfigException($"cluster: kubernetes.{field} must be an absolute path, got \"{path}\"");
+        }
+        return new KubernetesClusterSettings(config.NodeName ?? clusterNodeName, apiServer, config.TokenFile, config.CaFile);
+    }
+}

@@ -1,0 +1,152 @@
+using Microsoft.Extensions.Logging;
+using Particle.Daemon.Cluster;
+using Particle.Daemon.Configuration;
+using Particle.Netlink;
+
+namespace Particle.Daemon.Overlay;
+
+/// <summary>
+/// The node's part of the cluster: joins every overlay network (the lease decides the node's subnet, so
+/// this runs before anything is served), then keeps the kernel in step with each network's membership.
+/// </summary>
+public sealed class OverlayDataPlane
+{
+    private readonly IClusterStore _store;
+    private readonly RouteNetlink _node;
+    private readonly ILogger _log;
+    private readonly List<OverlayNetwork> _networks;
+
+    private OverlayDataPlane(IClusterStore store, RouteNetlink node, ILogger log, List<OverlayNetwork> networks)
+    {
+        _store = store;
+        _node = node;
+        _log = log;
+        _networks = networks;
+    }
+
+    public IReadOnlyList<OverlayNetwork> Networks => _networks;
+
+    /// <summary>This node's network definitions, one per overlay network, from the subnets it was leased.</summary>
+    public IEnumerable<NetworkDefinition> Definitions => _networks.Select(n => n.Network);
+
+    /// <summary>
+    /// Takes a lease in every overlay network, asking first for the subnet held before a restart (kept in the
+    /// state folder, and updated there before the subnet is used).
+    /// </summary>
+    public static async Task<OverlayDataPlane> JoinAsync(DaemonSettings settings, IClusterStore store, RouteNetlink node,
+        ILogger log, CancellationToken cancel)
+    {
+        var cluster = settings.Cluster ?? throw new InvalidOperationException("no cluster section");
+        var underlay = Underlay.Resolve(node, cluster);
+        log.LogInformation("cluster: node {Node} on underlay {Address} ({Link}, mtu {Mtu}), backend {Backend}",
+            cluster.NodeName, underlay.Address, underlay.LinkName, underlay.Mtu, cluster.Backend);
+        var networks = new List<OverlayNetwork>();
+        foreach (var overlay in settings.Overlays)
+        {
+            var previous = LeasedSubnets.Read(settings.StateDir, overlay.Network);
+            var join = new ClusterJoin(overlay.Network, cluster.NodeName, overlay.ClusterCidr, overlay.NodeSubnetLength,
+                underlay.Address, VtepMac.For(cluster.NodeName, overlay.Network), previous);
+            var lease = await store.JoinAsync(join, cancel);
+            if (previous is System.Net.IPNetwork before && !before.Equals(lease.Subnet))
+                log.LogWarning("network {Network}: subnet {Before} could not be had again, now {Subnet}", overlay.Network, before, lease.Subnet);
+            LeasedSubnets.Write(settings.StateDir, overlay.Network, lease.Subnet);
+            int mtu = overlay.EffectiveMtu(underlay.Mtu);
+            var definition = overlay.Define(lease.Subnet, mtu);
+            networks.Add(new OverlayNetwork(overlay, definition, lease, underlay, node, log));
+        }
+        return new OverlayDataPlane(store, node, log, networks);
+    }
+
+    /// <summary>VXLAN devices, forwarding and the tenants' policy rules; after the bridges exist.</summary>
+    public void Setup()
+    {
+        foreach (var network in _networks)
+            network.Setup();
+        var rules = _networks.SelectMany(n => TenantRouting.RulesOf(n.Settings, n.Network.Bridge)).ToHashSet();
+        var (added, removed) = TenantRouting.Reconcile(_node, rules);
+        _log.LogInformation("overlay: {Rules} policy rules ({Added} added, {Removed} stale removed)", rules.Count, added, removed);
+    }
+
+    /// <summary>
+    /// A node without overlay networks (the cluster section removed) keeps nothing of the overlay's routing:
+    /// the kernel's local rule comes back to priority 0 and the tenants' rules and routes go.
+    /// </summary>
+    public static void ForgetAll(RouteNetlink node, ILogger log)
+    {
+        var routes = node.DumpRoutes(System.Net.Sockets.AddressFamily.InterNetwork).Where(r => r.Protocol == OverlayKernel.Protocol).ToList();
+        if (routes.Count == 0 && !node.DumpRules().Any(r => r.Protocol == OverlayKernel.Protocol))
+            return;
+        var (_, removed) = TenantRouting.Reconcile(node, []);
+        var batch = node.Batch();
+        foreach (var route in routes)
+            batch.DeleteRoute(route);
+        batch.Commit();
+        log.LogInformation("overlay: no overlay networks configured; removed {Rules} policy rules and {Routes} routes left by an earlier configuration", removed, routes.Count);
+    }
+
+    /// <summary>Follows each network's membership until <paramref name="stop"/>, resyncing every <paramref name="resync"/>.</summary>
+    public Task RunAsync(TimeSpan resync, CancellationToken stop) =>
+        Task.WhenAll(_networks.Select(n => Task.WhenAll(FollowAsync(n, stop), ResyncAsync(n, resync, stop))));
+
+    private async Task FollowAsync(OverlayNetwork network, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var snapshot in _store.WatchAsync(network.Network.Name, stop))
+                    Apply(network, snapshot);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("network {Network}: watching the cluster failed, retrying: {Error}", network.Network.Name, e.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Apply(OverlayNetwork network, IReadOnlyList<NodeLease> snapshot)
+    {
+        try
+        {
+            network.Apply(snapshot);
+        }
+        catch (NetlinkException e)
+        {
+            _log.LogWarning("network {Network}: programming peers failed, will retry: {Error}", network.Network.Name, e.Message);
+        }
+    }
+
+    private async Task ResyncAsync(OverlayNetwork network, TimeSpan every, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    network.Resync();
+                }
+                catch (NetlinkException e)
+                {
+                    _log.LogWarning("network {Network}: resync failed, will retry: {Error}", network.Network.Name, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
