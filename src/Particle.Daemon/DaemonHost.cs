@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Particle.Daemon.Attachments;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
+using Particle.Daemon.Metrics;
 using Particle.Daemon.Server;
 using Particle.Netlink;
 
@@ -72,6 +73,24 @@ public static class DaemonHost
             return 2;
         }
 
+        using var addressGauges = AddressMetrics.Register(settings, ipam);
+        using var poolLevels = PoolMetrics.Register(new NamespacePoolLevels(service.Pools));
+        using var healthNode = RouteNetlink.Open();
+        var readiness = new Readiness(settings, healthNode);
+        using var metrics = settings.Metrics is { } metricsSettings
+            ? new MetricsEndpoint(metricsSettings, readiness, loggers.CreateLogger("metrics"))
+            : null;
+        try
+        {
+            metrics?.Start();
+        }
+        catch (Exception e) when (e is System.Net.HttpListenerException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            log.LogCritical("cannot serve metrics on {Address}: {Error} (set \"metrics\": {{ \"address\": \"\" }} to turn them off)",
+                settings.Metrics, e.InnerException?.Message ?? e.Message);
+            return 2;
+        }
+
         using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
         try
         {
@@ -91,6 +110,7 @@ public static class DaemonHost
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        readiness.MarkLoaded();
         // Pools fill in the background: the socket already serves cold ADDs while they do.
         var filling = service.Pools.FillAsync(stop.Token);
         log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
@@ -104,8 +124,11 @@ public static class DaemonHost
                 {
                     service.Sweep();
                 }
-                catch (Exception e) when (e is NetlinkException or IOException)
+                catch (Exception e) when (e is NetlinkException or IOException or ConfigException or InvalidOperationException)
                 {
+                    if (e is NetlinkException netlink)
+                        NetlinkMetrics.Failed(netlink);
+                    DaemonEvents.Record(EventKinds.Housekeeping, null, null, $"housekeeping failed, will retry: {e.Message}", error: true);
                     log.LogWarning("housekeeping failed, will retry: {Error}", e.Message);
                 }
             }

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
 using Particle.Daemon.Kernel;
+using Particle.Daemon.Metrics;
 using Particle.Daemon.Pool;
 using Particle.Linux;
 using Particle.Netlink;
@@ -21,7 +23,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     // More concurrent rtnetlink work only queues on the kernel's RTNL mutex; bounding it keeps latency
     // predictable under a burst and leaves room for the daemon's other work.
     private readonly SemaphoreSlim _kernelSlots = new(settings.KernelConcurrency, settings.KernelConcurrency);
-    private readonly Dictionary<string, Link> _bridges = new(StringComparer.Ordinal);
+    // Replaced by housekeeping when a bridge is re-created, while requests read it.
+    private readonly ConcurrentDictionary<string, Link> _bridges = new(StringComparer.Ordinal);
     private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
     private NamespacePools? _pools;
 
@@ -60,6 +63,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     /// <summary>Periodic housekeeping: notes left by the plugin, and attachments whose namespace died without a DEL.</summary>
     public void Sweep()
     {
+        RepairBridges();
         CarryOutPendingDeletes();
         ReleaseVanished(out var links);
         _pools?.Sweep(links);
@@ -79,7 +83,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
                 Verbs.List => List(request),
                 Verbs.Claim => Pools.Claim(request),
                 Verbs.Release => await Pools.ReleaseAsync(request, cancel),
-                Verbs.NodeStatus => Pools.Status(),
+                Verbs.NodeStatus => NodeStatusView.Enrich(Pools.Status(), settings, node),
+                Verbs.Events => DaemonEvents.Answer(request),
                 _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
             };
         }
@@ -89,6 +94,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         }
         catch (NetlinkException e)
         {
+            NetlinkMetrics.Failed(e);
             return DaemonResponse.Failure(ErrorCodes.KernelError, e.Message);
         }
     }
@@ -274,6 +280,34 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         await OnNodeAsync(() => { RemoveOrphans(node.DumpLinks()); return 0; }, cancel);
         log.LogInformation("network {Network}: GC kept {Kept}, released {Released}", network.Name, valid.Count, released);
         return DaemonResponse.Success();
+    }
+
+    /// <summary>
+    /// A bridge that was deleted (or lost its gateway, or went down) is put back, and the host veths of
+    /// attachments it carried, which the kernel detached when it deleted the bridge, are enslaved to the new
+    /// one, before <see cref="ReleaseVanished"/> would take them for attachments that are gone.
+    /// </summary>
+    private void RepairBridges()
+    {
+        foreach (var network in settings.Networks.Values)
+        {
+            if (NodeBridge.Problem(node, network) is not { } problem)
+                continue;
+            var bridge = NodeBridge.Ensure(node, network);
+            _bridges[network.Name] = bridge;
+            int reattached = 0;
+            foreach (var allocation in ipam.List(network.Name).Where(a => a.Committed))
+            {
+                if (node.GetLink(HostVethName.For(allocation.Id)) is { MasterIndex: null } host)
+                {
+                    node.SetMaster(host.Index, bridge.Index);
+                    node.SetUp(host.Index);
+                    reattached++;
+                }
+            }
+            log.LogWarning("network {Network}: {Problem}; bridge repaired, {Count} host interface(s) re-attached", network.Name, problem, reattached);
+            DaemonEvents.Record(EventKinds.Bridge, network.Name, network.Bridge, $"{problem}; repaired, {reattached} host interface(s) re-attached", error: true);
+        }
     }
 
     private void ReleaseVanished(out IReadOnlyList<Link> links)

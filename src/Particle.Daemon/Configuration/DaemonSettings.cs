@@ -10,6 +10,9 @@ public sealed record DaemonSettings(
     TimeSpan PendingDeleteScan,
     IReadOnlyDictionary<string, NetworkDefinition> Networks)
 {
+    /// <summary>The metrics and health listener; null when turned off.</summary>
+    public MetricsSettings? Metrics { get; init; } = MetricsSettings.Default;
+
     public static DaemonSettings Load(string path)
     {
         byte[] bytes;
@@ -60,7 +63,10 @@ public sealed record DaemonSettings(
             }
         }
         return new DaemonSettings(config.StateDir, config.SocketPath, config.KernelConcurrency,
-            TimeSpan.FromSeconds(config.PendingDeleteScanSeconds), networks);
+            TimeSpan.FromSeconds(config.PendingDeleteScanSeconds), networks)
+        {
+            Metrics = MetricsSettings.From(config.Metrics),
+        };
     }
 
     private static void RequireAbsolute(string path, string field)

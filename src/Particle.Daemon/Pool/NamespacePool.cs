@@ -5,6 +5,7 @@ using Particle.Daemon.Attachments;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
 using Particle.Daemon.Kernel;
+using Particle.Daemon.Metrics;
 using Particle.Linux;
 using Particle.Netlink;
 using Particle.Protocol;
@@ -205,6 +206,7 @@ public sealed class NamespacePool
                 int batch = Math.Min(missing, _fillConcurrency);
                 lock (_gate)
                     _filling += batch;
+                long refillStarted = Stopwatch.GetTimestamp();
                 var work = Enumerable.Range(0, batch).Select(_ => Task.Run(() => CreateAsync(stop), CancellationToken.None)).ToArray();
                 try
                 {
@@ -222,6 +224,7 @@ public sealed class NamespacePool
                 {
                     lock (_gate)
                         _filling -= batch;
+                    PoolMetrics.Refilled(_network.Name, PoolKinds.Namespace, batch, Stopwatch.GetElapsedTime(refillStarted), work.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException);
                 }
             }
         }

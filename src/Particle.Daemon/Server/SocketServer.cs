@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Attachments;
+using Particle.Daemon.Metrics;
 using Particle.Linux;
 using Particle.Protocol;
 
@@ -95,7 +97,9 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
             }
 
             using var timeout = new CancellationTokenSource(RequestTimeout);
+            long started = Stopwatch.GetTimestamp();
             var response = await service.HandleAsync(request, timeout.Token);
+            RequestMetrics.Served(request, response, started);
             if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
             {
                 log.LogWarning("{Container}/{IfName}: the plugin left before the ADD result reached it; undoing the ADD",
