@@ -19,9 +19,9 @@ public sealed class TestNode : IDisposable
     private readonly StringBuilder _daemonLog = new();
     private Process? _daemon;
 
-    public TestNode(string subnet = "10.123.0.0/24", bool start = true)
+    public TestNode(string subnet = "10.123.0.0/24", bool start = true, string prefix = "pte")
     {
-        Prefix = $"pte-{Guid.NewGuid().ToString("N")[..8]}";
+        Prefix = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
         Namespace = $"{Prefix}-node";
         Dir = Directory.CreateTempSubdirectory("particle-e2e-").FullName;
         Subnet = subnet;
