@@ -21,7 +21,7 @@ public sealed class MetricsConfig
 {
     public const string DefaultAddress = "127.0.0.1:9651";
 
-    /// <summary>"IPv4:port" or "[IPv6]:port" in the daemon's network namespace; empty or null turns the listener off.</summary>
+    /// <summary>"IPv4:port" in the daemon's network namespace (0.0.0.0: every address); empty or null turns the listener off.</summary>
     public string? Address { get; set; } = DefaultAddress;
     public bool Enabled { get; set; } = true;
 }

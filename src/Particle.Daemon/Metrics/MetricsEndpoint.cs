@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -70,9 +69,7 @@ public sealed class MetricsEndpoint(MetricsSettings settings, Readiness readines
     /// </summary>
     private string Prefix(string path)
     {
-        string host = settings.IsWildcard ? "+"
-            : settings.Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Address}]"
-            : settings.Address.ToString();
+        string host = settings.IsWildcard ? "+" : settings.Address.ToString();
         return $"http://{host}:{settings.Port}{path}";
     }
 

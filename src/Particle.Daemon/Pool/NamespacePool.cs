@@ -182,6 +182,7 @@ public sealed class NamespacePool
             if (_node.GetLink(entry.HostName) is not null || !Forget(entry))
                 continue;
             _log.LogInformation("namespace pool {Network}: {Path} lost its interface; destroyed and replaced", _network.Name, entry.Path);
+            DaemonEvents.Record(EventKinds.Pool, _network.Name, entry.Path, "lost its interface; destroyed and replaced", error: true);
             Destroy(entry);
             _claims.Delete(entry.Name);
             _wake.Release();
