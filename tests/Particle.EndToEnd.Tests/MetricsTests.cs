@@ -215,6 +215,35 @@ public sealed class MetricsTests : IDisposable
             .And.Contain(l => l.Contains("attachment  e2e  c0/eth0  ADD ok"));
     }
 
+    [Fact]
+    public async Task Status_watch_and_events_follow_stop_on_ctrl_c()
+    {
+        Start();
+        foreach (var args in new[] { new[] { "status", "--watch", "--interval", "0.2" }, new[] { "events", "--follow", "--interval", "0.2" } })
+        {
+            var info = new ProcessStartInfo(Ctl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "--socket", _node.SocketPath }.Concat(args))
+                info.ArgumentList.Add(arg);
+            using var watch = Process.Start(info)!;
+            var stdout = watch.StandardOutput.ReadToEndAsync();
+            try
+            {
+                Thread.Sleep(700);
+                watch.HasExited.Should().BeFalse($"{string.Join(' ', args)} keeps refreshing until interrupted");
+                Shell.Check("kill", "-INT", watch.Id.ToString());
+                watch.WaitForExit(TimeSpan.FromSeconds(5)).Should().BeTrue($"{string.Join(' ', args)} stops on SIGINT");
+                watch.ExitCode.Should().Be(0);
+            }
+            finally
+            {
+                if (!watch.HasExited)
+                    watch.Kill();
+            }
+            if (args[0] == "status")
+                (await stdout).Split("\u001b[H\u001b[2J").Count(s => s.Contains("particlectl status")).Should().BeGreaterThanOrEqualTo(2);
+        }
+    }
+
     private List<JsonElement> Events()
     {
         var result = RunCtl("events", "--json");
