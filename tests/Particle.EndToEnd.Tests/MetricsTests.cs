@@ -115,6 +115,34 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
+    public void A_bridge_that_cannot_be_repaired_keeps_readyz_failing_with_the_reason_until_it_can()
+    {
+        Start();
+        var pod = _node.AddPod("p0");
+        _node.Plugin("ADD", "c0", pod).ExitCode.Should().Be(0);
+        string[] takeName = ["ip", "-n", _node.Namespace, "link", "add", Bridge, "type", "veth", "peer", "name", "pmx0peer"];
+
+        // Someone else's device under the bridge's name: housekeeping must not adopt it, and must go on.
+        Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
+        var taken = Shell.Run(takeName[0], takeName[1..]);
+        if (taken.ExitCode != 0)
+        {
+            taken.Stderr.Should().Contain("File exists", "housekeeping re-created the bridge in between: then try once more");
+            Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
+            Shell.Check(takeName[0], takeName[1..]);
+        }
+        Shell.Check("ip", "-n", _node.Namespace, "link", "set", Bridge, "up");
+        WaitUntil(() => Events().Any(e => e.GetProperty("message").GetString()!.Contains("repair failed")), "a failed repair is an event");
+        var answer = Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz");
+        answer.Should().Be(new HttpAnswer(503, $"not ready: network \"{TestNode.NetworkName}\": interface {Bridge} is a veth, not a bridge\n"));
+        RunCtl("status").Stdout.Should().Contain("NOT READY").And.Contain("is a veth, not a bridge");
+
+        Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
+        WaitUntil(() => Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz").Status == 200, "ready again once the name is free and the bridge re-created");
+        _node.PingFromNode(_node.Allocations().Single().Address).Should().BeTrue();
+    }
+
+    [Fact]
     public void Particlectl_status_json_matches_the_daemons_allocations()
     {
         Start();
