@@ -18,6 +18,11 @@ public static class ProcessMetrics
         if (Interlocked.Exchange(ref _registered, 1) != 0)
             return;
         var meter = Telemetry.Meter;
+        string version = typeof(ProcessMetrics).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+        meter.CreateObservableGauge("particle.build_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", version)),
+            "", "Always 1; the version label says which particled answers.");
         meter.CreateObservableGauge("particle.process.resident_memory", ResidentBytes, "By", "Resident set size of particled.");
         meter.CreateObservableGauge("particle.process.open_fds", OpenDescriptors, "{descriptor}", "Open file descriptors (entries of /proc/self/fd).");
         meter.CreateObservableGauge("particle.process.start_time", () => StartTime, "s", "When particled started, seconds since the Unix epoch.");
