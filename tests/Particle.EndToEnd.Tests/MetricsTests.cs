@@ -82,6 +82,25 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
+    public void An_unreadable_request_is_counted_with_its_code()
+    {
+        Start();
+        var before = Prometheus.Scrape(_node.Namespace);
+
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(_node.SocketPath));
+            Particle.Protocol.Frames.Write(socket, "{not json"u8);
+            var reply = JsonDocument.Parse(Particle.Protocol.Frames.Read(socket)!);
+            reply.RootElement.GetProperty("code").GetInt32().Should().Be(6);
+        }
+
+        var after = Prometheus.Scrape(_node.Namespace);
+        Delta(before, after, "particle_requests_total", ("verb", "OTHER"), ("code", "6")).Should().Be(1);
+        Delta(before, after, "particle_request_duration_seconds_count", ("verb", "OTHER")).Should().Be(0, "only served requests are timed");
+    }
+
+    [Fact]
     public void Readyz_fails_while_the_bridge_is_missing_and_recovers_when_housekeeping_recreates_it()
     {
         Start(scanSeconds: 3);

@@ -24,8 +24,7 @@ public static class RequestMetrics
     public static void Served(DaemonRequest request, DaemonResponse response, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
-        // The verb is the peer's text: anything unknown is one label value, so a client cannot grow the series.
-        string verb = Array.IndexOf(KnownVerbs, request.Verb) >= 0 ? request.Verb : "OTHER";
+        string verb = VerbLabel(request);
         if (Requests.Enabled)
         {
             Requests.Add(1, new KeyValuePair<string, object?>("verb", verb), new KeyValuePair<string, object?>("code", CodeLabel(response.Code)));
@@ -33,6 +32,20 @@ public static class RequestMetrics
         }
         DaemonEvents.Served(request, response, elapsed);
     }
+
+    /// <summary>
+    /// A request refused before the service saw it (not root, unreadable) or that failed unexpectedly:
+    /// counted with its code, not timed.
+    /// </summary>
+    public static void Unserved(DaemonRequest? request, int code)
+    {
+        if (Requests.Enabled)
+            Requests.Add(1, new KeyValuePair<string, object?>("verb", VerbLabel(request)), new KeyValuePair<string, object?>("code", CodeLabel(code)));
+    }
+
+    // The verb is the peer's text: anything unknown is one label value, so a client cannot grow the series.
+    private static string VerbLabel(DaemonRequest? request) =>
+        request is not null && Array.IndexOf(KnownVerbs, request.Verb) >= 0 ? request.Verb : "OTHER";
 
     private static readonly string[] SmallCodes = [.. Enumerable.Range(0, 200).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 

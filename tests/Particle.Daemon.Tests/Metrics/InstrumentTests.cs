@@ -54,6 +54,16 @@ public sealed class InstrumentTests : IDisposable
     }
 
     [Fact]
+    public void A_request_refused_or_failed_outside_the_service_is_counted_but_not_timed()
+    {
+        RequestMetrics.Unserved(null, ErrorCodes.DecodeFailure);
+        RequestMetrics.Unserved(new DaemonRequest { Verb = Verbs.Del }, ErrorCodes.Internal);
+
+        Of("particle.requests").Select(m => (m.Tags["verb"], m.Tags["code"])).Should().Equal(("OTHER", "6"), ("DEL", "199"));
+        Of("particle.request.duration").Should().BeEmpty();
+    }
+
+    [Fact]
     public void Netlink_errors_are_labelled_with_the_message_type_and_errno_name()
     {
         NetlinkMetrics.Failed(new NetlinkException(17, "RTM_NEWLINK", "veth pc1", null));
