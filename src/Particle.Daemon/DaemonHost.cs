@@ -62,19 +62,9 @@ public static class DaemonHost
         }
         using var ipam = ipamStore;
         using var node = RouteNetlink.Open();
-        var service = new AttachmentService(settings, ipam, node, loggers.CreateLogger("attachments"));
-        try
-        {
-            service.Recover();
-        }
-        catch (ConfigException e)
-        {
-            log.LogCritical("{Error}", e.Message);
-            return 2;
-        }
-
+        // The listener comes up before recovery: /healthz answers and /readyz says "not loaded" while it
+        // runs, and a port that cannot be bound stops the daemon before it touches the kernel.
         using var addressGauges = AddressMetrics.Register(settings, ipam);
-        using var poolLevels = PoolMetrics.Register(new NamespacePoolLevels(service.Pools));
         using var healthNode = RouteNetlink.Open();
         var readiness = new Readiness(settings, healthNode);
         using var metrics = settings.Metrics is { } metricsSettings
@@ -90,6 +80,19 @@ public static class DaemonHost
                 settings.Metrics, e.InnerException?.Message ?? e.Message);
             return 2;
         }
+
+        var service = new AttachmentService(settings, ipam, node, loggers.CreateLogger("attachments"));
+        try
+        {
+            service.Recover();
+        }
+        catch (ConfigException e)
+        {
+            log.LogCritical("{Error}", e.Message);
+            return 2;
+        }
+
+        using var poolLevels = PoolMetrics.Register(new NamespacePoolLevels(service.Pools));
 
         using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
         try

@@ -224,6 +224,7 @@ public sealed class MetricsTests : IDisposable
 
         run.ExitCode.Should().Be(2, run.ToString());
         (run.Stdout + run.Stderr).Should().Contain("cannot serve metrics on 127.0.0.1:9651");
+        _node.Links().Should().NotContain("pmx1", "it stops before recovery touches the kernel");
         Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/healthz").Status.Should().Be(200, "the first daemon still serves");
     }
 
