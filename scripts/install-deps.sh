@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the tests, the demo and the benchmarks use, when any is missing:
-# iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq,
+# iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq, curl,
 # hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
 # runc and busybox-static for the tests that run real containers, etcd for the cluster store, iperf3
 # and bc for the overlay benchmark.
@@ -11,6 +11,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v ping >/dev/null || need+=(iputils-ping)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v jq >/dev/null || need+=(jq)
+command -v curl >/dev/null || need+=(curl)   # the metrics tests and bench-metrics.sh scrape /metrics from inside a node namespace
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v iptables >/dev/null || need+=(iptables)   # the chained portmap and firewall plugins use it
 command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test with a real runtime

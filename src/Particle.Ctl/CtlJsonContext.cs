@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Particle.Protocol;
 
@@ -10,4 +11,12 @@ namespace Particle.Ctl;
     WriteIndented = true)]
 [JsonSerializable(typeof(ClaimInfo))]
 [JsonSerializable(typeof(List<NetworkStatusInfo>))]
-internal sealed partial class CtlJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(EventInfo))]
+internal sealed partial class CtlJsonContext : JsonSerializerContext
+{
+    /// <summary>The same shapes on one line each: what --watch and events print, one document per line.</summary>
+    // Built on first use: a static initialiser would run before the generated Default exists.
+    public static CtlJsonContext Compact => s_compact ??= new(new JsonSerializerOptions(Default.Options) { WriteIndented = false });
+
+    private static CtlJsonContext? s_compact;
+}

@@ -8,4 +8,6 @@ public static class ExitCodes
     public const int DaemonError = 1;
     /// <summary>particled could not be reached.</summary>
     public const int Unreachable = 2;
+    /// <summary>An option value out of range.</summary>
+    public const int Usage = 3;
 }

@@ -4,6 +4,7 @@ using Particle.Daemon.Attachments;
 using Particle.Daemon.Cluster;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
+using Particle.Daemon.Metrics;
 using Particle.Daemon.Overlay;
 using Particle.Daemon.Server;
 using Particle.Netlink;
@@ -90,6 +91,25 @@ public static class DaemonHost
         }
         using var ipam = ipamStore;
         using var node = RouteNetlink.Open();
+        // The listener comes up before recovery: /healthz answers and /readyz says "not loaded" while it
+        // runs, and a port that cannot be bound stops the daemon before it touches the kernel.
+        using var addressGauges = AddressMetrics.Register(settings, ipam);
+        using var healthNode = RouteNetlink.Open();
+        var readiness = new Readiness(settings, healthNode);
+        using var metrics = settings.Metrics is { } metricsSettings
+            ? new MetricsEndpoint(metricsSettings, readiness, loggers.CreateLogger("metrics"))
+            : null;
+        try
+        {
+            metrics?.Start();
+        }
+        catch (Exception e) when (e is System.Net.HttpListenerException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            log.LogCritical("cannot serve metrics on {Address}: {Error} (set \"metrics\": {{ \"address\": \"\" }} to turn them off)",
+                settings.Metrics, e.InnerException?.Message ?? e.Message);
+            return 2;
+        }
+
         var service = new AttachmentService(settings, ipam, node, loggers.CreateLogger("attachments"));
         try
         {
@@ -110,6 +130,8 @@ public static class DaemonHost
             return 2;
         }
 
+        using var poolLevels = PoolMetrics.Register(new NamespacePoolLevels(service.Pools));
+
         using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
         try
         {
@@ -129,6 +151,7 @@ public static class DaemonHost
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        readiness.MarkLoaded();
         // Pools fill in the background: the socket already serves cold ADDs while they do.
         var filling = service.Pools.FillAsync(stop.Token);
         var following = overlay?.RunAsync(TimeSpan.FromSeconds(5), stop.Token) ?? Task.CompletedTask;
@@ -143,8 +166,11 @@ public static class DaemonHost
                 {
                     service.Sweep();
                 }
-                catch (Exception e) when (e is NetlinkException or IOException)
+                catch (Exception e) when (e is NetlinkException or IOException or ConfigException or InvalidOperationException)
                 {
+                    if (e is NetlinkException netlink)
+                        NetlinkMetrics.Failed(netlink);
+                    DaemonEvents.Record(EventKinds.Housekeeping, null, null, $"housekeeping failed, will retry: {e.Message}", error: true);
                     log.LogWarning("housekeeping failed, will retry: {Error}", e.Message);
                 }
             }

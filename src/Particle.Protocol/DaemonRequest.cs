@@ -17,6 +17,8 @@ public sealed class DaemonRequest
     public List<string>? ExpectedAddresses { get; set; }
     /// <summary>GC: the attachments that stay; everything else of the network is released.</summary>
     public List<AttachmentKey>? ValidAttachments { get; set; }
+    /// <summary>EVENTS: only events with a sequence number above this one (0 or absent: every event still held).</summary>
+    public long? Since { get; set; }
 }
 
 public static class Verbs
@@ -34,6 +36,8 @@ public static class Verbs
     public const string Release = "RELEASE";
     /// <summary>Not a CNI verb: per-network address and namespace-pool figures (particlectl status).</summary>
     public const string NodeStatus = "NODESTATUS";
+    /// <summary>Not a CNI verb: recent pool, overlay and attachment events after <c>Since</c> (particlectl events).</summary>
+    public const string Events = "EVENTS";
 }
 
 public sealed class AttachmentKey

@@ -14,6 +14,10 @@ public sealed class DaemonResponse
     public ClaimInfo? Claim { get; set; }
     /// <summary>NODESTATUS: one entry per configured network.</summary>
     public List<NetworkStatusInfo>? Networks { get; set; }
+    /// <summary>EVENTS: the events after the requested sequence number, oldest first.</summary>
+    public List<EventInfo>? Events { get; set; }
+    /// <summary>EVENTS: pass this as <c>Since</c> next time to get only newer events.</summary>
+    public long? LastSequence { get; set; }
 
     public static DaemonResponse Success(AttachmentResult? result = null) => new() { Result = result };
 

@@ -11,6 +11,22 @@ public sealed class NetworkStatusInfo
     public long AddressesTotal { get; set; }
     public long AddressesUsed { get; set; }
     public NamespacePoolStatusInfo? NamespacePool { get; set; }
+    /// <summary>Every pool of the network by kind (namespace, endpoint, ...): free, in use and target.</summary>
+    public List<PoolLevelInfo>? Pools { get; set; }
+    /// <summary>Remote nodes the overlay knows; null without an overlay.</summary>
+    public int? RemoteNodes { get; set; }
+    /// <summary>Why the network cannot serve ADD right now (bridge missing, down, or without its gateway); null when it can.</summary>
+    public string? Problem { get; set; }
+    /// <summary>The most recent failure recorded for the network (see particlectl events), with its time.</summary>
+    public string? LastError { get; set; }
+}
+
+public sealed class PoolLevelInfo
+{
+    public string Kind { get; set; } = "";
+    public int Free { get; set; }
+    public int InUse { get; set; }
+    public int Target { get; set; }
 }
 
 public sealed class NamespacePoolStatusInfo

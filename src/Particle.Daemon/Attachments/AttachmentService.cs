@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
 using Particle.Daemon.Kernel;
+using Particle.Daemon.Metrics;
 using Particle.Daemon.Pool;
 using Particle.Linux;
 using Particle.Netlink;
@@ -21,7 +23,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     // More concurrent rtnetlink work only queues on the kernel's RTNL mutex; bounding it keeps latency
     // predictable under a burst and leaves room for the daemon's other work.
     private readonly SemaphoreSlim _kernelSlots = new(settings.KernelConcurrency, settings.KernelConcurrency);
-    private readonly Dictionary<string, Link> _bridges = new(StringComparer.Ordinal);
+    // Replaced by housekeeping when a bridge is re-created, while requests read it.
+    private readonly ConcurrentDictionary<string, Link> _bridges = new(StringComparer.Ordinal);
     private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
     private NamespacePools? _pools;
 
@@ -60,8 +63,9 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     /// <summary>Periodic housekeeping: notes left by the plugin, and attachments whose namespace died without a DEL.</summary>
     public void Sweep()
     {
+        var broken = RepairBridges();
         CarryOutPendingDeletes();
-        ReleaseVanished(out var links);
+        ReleaseVanished(out var links, broken);
         _pools?.Sweep(links);
     }
 
@@ -79,7 +83,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
                 Verbs.List => List(request),
                 Verbs.Claim => Pools.Claim(request),
                 Verbs.Release => await Pools.ReleaseAsync(request, cancel),
-                Verbs.NodeStatus => Pools.Status(),
+                Verbs.NodeStatus => NodeStatusView.Enrich(Pools.Status(), settings, node),
+                Verbs.Events => DaemonEvents.Answer(request),
                 _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
             };
         }
@@ -89,6 +94,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         }
         catch (NetlinkException e)
         {
+            NetlinkMetrics.Failed(e);
             return DaemonResponse.Failure(ErrorCodes.KernelError, e.Message);
         }
     }
@@ -276,7 +282,59 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         return DaemonResponse.Success();
     }
 
-    private void ReleaseVanished(out IReadOnlyList<Link> links)
+    /// <summary>
+    /// A bridge that was deleted (or lost its gateway, or went down) is put back, and the host veths of
+    /// attachments it carried, which the kernel detached when it deleted the bridge, are enslaved to the new
+    /// one, before <see cref="ReleaseVanished"/> would take them for attachments that are gone.
+    /// Returns the networks whose bridge could not be repaired.
+    /// </summary>
+    private HashSet<string> RepairBridges()
+    {
+        var broken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var network in settings.Networks.Values)
+        {
+            if (NodeBridge.Problem(node, network) is not { } problem)
+            {
+                // Healthy, but maybe re-created by someone else since it was cached: pods must join the live one.
+                if (node.GetLink(network.Bridge) is { } live && live.Index != _bridges[network.Name].Index)
+                    _bridges[network.Name] = live;
+                continue;
+            }
+            try
+            {
+                var bridge = NodeBridge.Ensure(node, network);
+                _bridges[network.Name] = bridge;
+                int reattached = 0;
+                foreach (var allocation in ipam.List(network.Name).Where(a => a.Committed))
+                {
+                    if (node.GetLink(HostVethName.For(allocation.Id)) is { MasterIndex: null } host)
+                    {
+                        node.SetMaster(host.Index, bridge.Index);
+                        node.SetUp(host.Index);
+                        reattached++;
+                    }
+                }
+                log.LogWarning("network {Network}: {Problem}; bridge repaired, {Count} host interface(s) re-attached", network.Name, problem, reattached);
+                DaemonEvents.Record(EventKinds.Bridge, network.Name, network.Bridge, $"{problem}; repaired, {reattached} host interface(s) re-attached", error: true);
+            }
+            catch (Exception e) when (e is NetlinkException or ConfigException or InvalidOperationException)
+            {
+                // One network's bridge must not stop the rest of housekeeping; /readyz keeps saying why.
+                broken.Add(network.Name);
+                if (e is NetlinkException netlink)
+                    NetlinkMetrics.Failed(netlink);
+                log.LogWarning("network {Network}: {Problem}; repairing it failed, will retry: {Error}", network.Name, problem, e.Message);
+                DaemonEvents.Record(EventKinds.Bridge, network.Name, network.Bridge, $"{problem}; repair failed: {e.Message}", error: true);
+            }
+        }
+        return broken;
+    }
+
+    /// <summary>
+    /// Releases committed addresses whose host veth is gone; re-attaches one that is off its bridge. Networks
+    /// in <paramref name="skip"/> have no working bridge to re-attach to: they wait for its repair.
+    /// </summary>
+    private void ReleaseVanished(out IReadOnlyList<Link> links, IReadOnlySet<string>? skip = null)
     {
         links = node.DumpLinks();
         var present = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
@@ -284,17 +342,27 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         // hand it out twice. (Before the pools exist, at start, they are treated like any attachment.)
         // The host veth is the proof that the pod's namespace lives: the kernel removes a veth pair when
         // the namespace of either end dies, whatever path the runtime gave (/proc/PID/ns/net dies with the
-        // task while a bind mount can keep the namespace). A host veth that exists but left the bridge
-        // still has its pod end holding the address, so it keeps the address too.
-        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true))
+        // task while a bind mount can keep the namespace).
+        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true && skip?.Contains(a.Id.Network) != true))
         {
-            if (present.ContainsKey(HostVethName.For(allocation.Id)))
+            var bridge = _bridges[allocation.Id.Network];
+            if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)
                 continue;
             using var held = _locks.AcquireAsync(allocation.Id).GetAwaiter().GetResult();
             if (ipam.Find(allocation.Id) != allocation)
                 continue;
-            if (node.GetLink(HostVethName.For(allocation.Id)) is not null)
+            if (node.GetLink(HostVethName.For(allocation.Id)) is { } again)
+            {
+                if (again.MasterIndex == bridge.Index)
+                    continue;
+                // The veth lives as long as the pod's namespace: off the bridge means detached (the bridge was
+                // deleted and re-created), not gone. Put it back instead of taking a live pod's address.
+                node.SetMaster(again.Index, bridge.Index);
+                node.SetUp(again.Index);
+                log.LogWarning("{Id}: host interface {Name} was off bridge {Bridge}; re-attached", allocation.Id, again.Name, bridge.Name);
+                DaemonEvents.Record(EventKinds.Bridge, allocation.Id.Network, allocation.Id.ToString(), $"host interface {again.Name} re-attached to {bridge.Name}", error: true);
                 continue;
+            }
             ipam.Release(allocation);
             log.LogInformation("{Id}: released {Address}: its interface is gone (namespace removed without DEL)",
                 allocation.Id, allocation.Address);

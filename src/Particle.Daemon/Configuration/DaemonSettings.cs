@@ -10,6 +10,9 @@ public sealed record DaemonSettings(
     TimeSpan PendingDeleteScan,
     IReadOnlyDictionary<string, NetworkDefinition> Networks)
 {
+    /// <summary>The metrics and health listener; null when turned off.</summary>
+    public MetricsSettings? Metrics { get; init; } = MetricsSettings.Default;
+
     public static DaemonSettings Load(string path)
     {
         byte[] bytes;
@@ -84,6 +87,7 @@ public sealed record DaemonSettings(
         {
             Cluster = cluster,
             Overlays = overlays,
+            Metrics = MetricsSettings.From(config.Metrics),
         };
     }
 

@@ -14,6 +14,18 @@ public sealed class NodeConfig
     public List<NetworkConfig> Networks { get; set; } = [];
     /// <summary>Multi-node overlay: this node's identity and the cluster store (docs/overlay.md); absent on a single node.</summary>
     public ClusterConfig? Cluster { get; set; }
+    /// <summary>The Prometheus, /healthz and /readyz listener (docs/operations.md); on at 127.0.0.1:9651 when absent.</summary>
+    public MetricsConfig? Metrics { get; set; }
+}
+
+/// <summary>Where particled serves /metrics, /healthz and /readyz.</summary>
+public sealed class MetricsConfig
+{
+    public const string DefaultAddress = "127.0.0.1:9651";
+
+    /// <summary>"IPv4:port" in the daemon's network namespace (0.0.0.0: every address); empty or null turns the listener off.</summary>
+    public string? Address { get; set; } = DefaultAddress;
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>One CNI network served on this node: its pod subnet and the bridge its pods hang off.</summary>

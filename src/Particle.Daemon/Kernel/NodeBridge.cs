@@ -54,6 +54,8 @@ public static class NodeBridge
         var bridge = node.GetLink(network.Bridge);
         if (bridge is null)
             return $"bridge {network.Bridge} does not exist";
+        if (bridge.Kind != "bridge")
+            return $"interface {network.Bridge} is a {bridge.Kind ?? "device of unknown kind"}, not a bridge";
         if (!bridge.IsUp)
             return $"bridge {network.Bridge} is down";
         var gateway = new InterfaceAddress(network.Gateway, network.Subnet.PrefixLength);

@@ -5,6 +5,7 @@ using Particle.Daemon.Attachments;
 using Particle.Daemon.Configuration;
 using Particle.Daemon.Ipam;
 using Particle.Daemon.Kernel;
+using Particle.Daemon.Metrics;
 using Particle.Linux;
 using Particle.Netlink;
 using Particle.Protocol;
@@ -181,6 +182,7 @@ public sealed class NamespacePool
             if (_node.GetLink(entry.HostName) is not null || !Forget(entry))
                 continue;
             _log.LogInformation("namespace pool {Network}: {Path} lost its interface; destroyed and replaced", _network.Name, entry.Path);
+            DaemonEvents.Record(EventKinds.Pool, _network.Name, entry.Path, "lost its interface; destroyed and replaced", error: true);
             Destroy(entry);
             _claims.Delete(entry.Name);
             _wake.Release();
@@ -205,6 +207,7 @@ public sealed class NamespacePool
                 int batch = Math.Min(missing, _fillConcurrency);
                 lock (_gate)
                     _filling += batch;
+                long refillStarted = Stopwatch.GetTimestamp();
                 var work = Enumerable.Range(0, batch).Select(_ => Task.Run(() => CreateAsync(stop), CancellationToken.None)).ToArray();
                 try
                 {
@@ -222,6 +225,7 @@ public sealed class NamespacePool
                 {
                     lock (_gate)
                         _filling -= batch;
+                    PoolMetrics.Refilled(_network.Name, PoolKinds.Namespace, batch, Stopwatch.GetElapsedTime(refillStarted), work.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException);
                 }
             }
         }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Attachments;
+using Particle.Daemon.Metrics;
 using Particle.Linux;
 using Particle.Protocol;
 
@@ -68,11 +70,11 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
     {
         Interlocked.Increment(ref _inFlight);
         using var _ = client;
+        DaemonRequest? request = null;
         try
         {
             var peer = UnixCredentials.GetPeer(client);
 
-            DaemonRequest? request;
             using (var readTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
             {
                 readTimeout.CancelAfter(RequestReadTimeout);
@@ -83,19 +85,23 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                 if (peer.Uid != 0)
                 {
                     log.LogWarning("refused a request from pid {Pid} uid {Uid}: only root may use particled", peer.Pid, peer.Uid);
+                    RequestMetrics.Unserved(null, ErrorCodes.IoFailure);
                     await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.IoFailure, "permission denied: only root may use particled"));
                     return;
                 }
                 request = Decode(frame, out var error);
                 if (request is null)
                 {
+                    RequestMetrics.Unserved(null, ErrorCodes.DecodeFailure);
                     await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.DecodeFailure, error!));
                     return;
                 }
             }
 
             using var timeout = new CancellationTokenSource(RequestTimeout);
+            long started = Stopwatch.GetTimestamp();
             var response = await service.HandleAsync(request, timeout.Token);
+            RequestMetrics.Served(request, response, started);
             if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
             {
                 log.LogWarning("{Container}/{IfName}: the plugin left before the ADD result reached it; undoing the ADD",
@@ -108,6 +114,7 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
             // A broken frame (a length out of bounds, a header or payload cut short): the peer gets a clean
             // refusal when it is still listening, and nothing was read that could have been acted on.
             log.LogDebug("unreadable request dropped: {Error}", e.Message);
+            RequestMetrics.Unserved(null, ErrorCodes.DecodeFailure);
             await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.DecodeFailure, $"particled: unreadable request: {e.Message}"));
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException)
@@ -117,6 +124,7 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
         catch (Exception e)
         {
             log.LogError(e, "request failed unexpectedly");
+            RequestMetrics.Unserved(request, ErrorCodes.Internal);
             await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.Internal, $"particled: internal error: {e.Message}"));
         }
         finally

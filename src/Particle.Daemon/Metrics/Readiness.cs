@@ -1,0 +1,46 @@
+using Particle.Daemon.Configuration;
+using Particle.Daemon.Kernel;
+using Particle.Netlink;
+
+namespace Particle.Daemon.Metrics;
+
+/// <summary>
+/// What /readyz answers: ready once the state is loaded (journal replayed, recovery done, socket served), and
+/// while every network's bridge is present, up and carries its gateway, and every registered overlay reports
+/// no problem. Checked afresh on each probe, with a netlink socket of its own.
+/// </summary>
+public sealed class Readiness(DaemonSettings settings, RouteNetlink node)
+{
+    private volatile bool _loaded;
+
+    /// <summary>Recovery is done and the socket serves requests.</summary>
+    public void MarkLoaded() => _loaded = true;
+
+    /// <summary>Every reason not to be ready; empty when ready.</summary>
+    public List<string> Problems()
+    {
+        if (!_loaded)
+            return ["state not loaded yet (recovery in progress)"];
+        var problems = new List<string>();
+        foreach (var network in settings.Networks.Values.OrderBy(n => n.Name, StringComparer.Ordinal))
+        {
+            string? problem;
+            try
+            {
+                problem = NodeBridge.Problem(node, network);
+            }
+            catch (NetlinkException e)
+            {
+                problem = $"cannot inspect bridge {network.Bridge}: {e.Message}";
+            }
+            if (problem is not null)
+                problems.Add($"network \"{network.Name}\": {problem}");
+        }
+        foreach (var overlay in OverlayMetrics.All())
+        {
+            if (overlay.Problem is not null)
+                problems.Add($"network \"{overlay.Network}\" overlay: {overlay.Problem}");
+        }
+        return problems;
+    }
+}
