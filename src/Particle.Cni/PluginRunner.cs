@@ -47,6 +47,32 @@ internal static class PluginRunner
 
     private static CniError? Dispatch(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout, ref string errorVersion)
     {
+        var error = Prepare(env, stdin, stdout, ref errorVersion, out var inv);
+        if (inv is null)
+            return error;
+
+        error = inv.Env.Command switch
+        {
+            CniEnvironment.Add => AddVerb.Run(inv, stdout),
+            CniEnvironment.Del => DelVerb.Run(inv),
+            CniEnvironment.Check => CheckVerb.Run(inv),
+            CniEnvironment.Status => StatusVerb.Run(inv),
+            CniEnvironment.Gc => GcVerb.Run(inv),
+            _ => new CniError(ErrorCodes.Internal, $"no handler for {inv.Env.Command}"),
+        };
+        stdout.Flush();
+        return error;
+    }
+
+    /// <summary>
+    /// Everything the plugin does before it talks to particled: the environment, stdin, the configuration
+    /// (VERSION is answered here). An invocation to carry out, or null with the error (null too when VERSION
+    /// was answered). Touches nothing outside the process, so it can be fuzzed freely.
+    /// </summary>
+    internal static CniError? Prepare(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout,
+        ref string errorVersion, out Invocation? invocation)
+    {
+        invocation = null;
         // The environment is judged before stdin is read, as skel does.
         if (!CniEnvironment.TryRead(env, out var cniEnv, out var envError))
             return envError;
@@ -66,18 +92,8 @@ internal static class PluginRunner
         if (!NetConf.TryParse(input, out var conf, out var confError))
             return confError;
 
-        var inv = new Invocation(cniEnv, conf);
-        var error = cniEnv.Command switch
-        {
-            CniEnvironment.Add => AddVerb.Run(inv, stdout),
-            CniEnvironment.Del => DelVerb.Run(inv),
-            CniEnvironment.Check => CheckVerb.Run(inv),
-            CniEnvironment.Status => StatusVerb.Run(inv),
-            CniEnvironment.Gc => GcVerb.Run(inv),
-            _ => new CniError(ErrorCodes.Internal, $"no handler for {cniEnv.Command}"),
-        };
-        stdout.Flush();
-        return error;
+        invocation = new Invocation(cniEnv, conf);
+        return null;
     }
 
     /// <summary>Reads at most one byte past the limit, so an oversized input is detected without reading it all.</summary>
