@@ -86,7 +86,7 @@ internal static class LinkParser
             {
                 Ifla.VXLAN_ID => info with { Vni = AttributeReader.U32(value) },
                 Ifla.VXLAN_PORT => info with { Port = AttributeReader.U16BigEndian(value) },
-                Ifla.VXLAN_LOCAL or Ifla.VXLAN_LOCAL6 => info with { Local = new IPAddress(value) },
+                Ifla.VXLAN_LOCAL or Ifla.VXLAN_LOCAL6 => info with { Local = AttributeReader.Address(value) },
                 Ifla.VXLAN_LINK => info with { Link = AttributeReader.I32(value) },
                 Ifla.VXLAN_LEARNING => info with { Learning = value[0] != 0 },
                 Ifla.VXLAN_TTL => info with { Ttl = value[0] },

@@ -86,7 +86,7 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                     await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.IoFailure, "permission denied: only root may use particled"));
                     return;
                 }
-                request = Decode(frame, out var error);
+                request = DaemonRequestDecoder.TryDecode(frame, out var error);
                 if (request is null)
                 {
                     await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.DecodeFailure, error!));
@@ -122,23 +122,6 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
         finally
         {
             Interlocked.Decrement(ref _inFlight);
-        }
-    }
-
-    private static DaemonRequest? Decode(byte[] frame, out string? error)
-    {
-        error = null;
-        try
-        {
-            var request = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.DaemonRequest);
-            if (request is null)
-                error = "request is null";
-            return request;
-        }
-        catch (JsonException e)
-        {
-            error = $"request is not valid JSON: {e.Message}";
-            return null;
         }
     }
 
