@@ -18,6 +18,7 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
 
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AdmissionGate _admission = new();
     private int _inFlight;
 
     public void Start()
@@ -94,6 +95,15 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                 }
             }
 
+            var (slot, refusal) = await _admission.EnterAsync(request.Verb, _stopping.Token);
+            if (refusal is not null)
+            {
+                log.LogDebug("{Verb} {Network} {Container}/{IfName}: refused, code {Code}: {Message}",
+                    request.Verb, request.Network, request.ContainerId, request.IfName, refusal.Code, refusal.Message);
+                await ReplyAsync(client, refusal);
+                return;
+            }
+            using var held = slot;
             using var timeout = new CancellationTokenSource(RequestTimeout);
             var response = await service.HandleAsync(request, timeout.Token);
             if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
