@@ -19,9 +19,10 @@ public sealed class TestNode : IDisposable
     private readonly StringBuilder _daemonLog = new();
     private Process? _daemon;
 
-    public TestNode(string subnet = "10.123.0.0/24", bool start = true)
+    /// <param name="prefix">Start of every namespace name, so each suite's leftovers are recognisable.</param>
+    public TestNode(string subnet = "10.123.0.0/24", bool start = true, string prefix = "pte")
     {
-        Prefix = $"pte-{Guid.NewGuid().ToString("N")[..8]}";
+        Prefix = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
         Namespace = $"{Prefix}-node";
         Dir = Directory.CreateTempSubdirectory("particle-e2e-").FullName;
         Subnet = subnet;
