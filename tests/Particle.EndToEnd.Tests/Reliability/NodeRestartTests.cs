@@ -14,7 +14,8 @@ public sealed class NodeRestartTests
     [Fact]
     public void After_a_simulated_reboot_particled_releases_what_vanished_and_serves_new_adds_without_conflicts()
     {
-        using var node = new TestNode(prefix: "prl");
+        // 13 pod addresses: the new pods need some of those the old ones held.
+        using var node = new TestNode(subnet: "10.123.0.0/28", prefix: "prl");
         var before = new Dictionary<string, string>();
         for (int i = 0; i < 6; i++)
         {
@@ -55,7 +56,7 @@ public sealed class NodeRestartTests
             node.Addresses(pod, "eth0").Should().Equal(after[$"new{i}"]);
         }
         after.Values.Should().OnlyHaveUniqueItems();
-        after.Values.Should().Contain(before.Values.First(), "released addresses are free again");
+        after.Values.Intersect(before.Values).Should().NotBeEmpty("released addresses are free again");
         node.Allocations().Select(a => a.ContainerId).Should().BeEquivalentTo(after.Keys);
         node.Ping(pods["new0"], after["new7"].Split('/')[0]).Should().BeTrue("new pods reach each other over the rebuilt bridge");
 
