@@ -14,12 +14,14 @@ internal static class PluginRunner
 
     public static int Run(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Until the configuration is read, errors speak the latest version.
         string errorVersion = CniVersion.Latest;
         CniError? error;
+        Invocation? inv = null;
         try
         {
-            error = Dispatch(env, stdin, stdout, ref errorVersion);
+            error = Dispatch(env, stdin, stdout, ref errorVersion, out inv);
         }
         catch (IOException e)
         {
@@ -31,7 +33,10 @@ internal static class PluginRunner
         }
 
         if (error is null)
+        {
+            Log(inv, null, started);
             return 0;
+        }
         try
         {
             stdout.Write(error.ToJson(errorVersion));
@@ -42,12 +47,21 @@ internal static class PluginRunner
             // Nothing left to tell the runtime through; the exit code still says it failed.
         }
         StdErr.Log($"error {error.Code}: {error.Msg}" + (error.Details is null ? "" : $" ({error.Details})"));
+        Log(inv, error, started);
         return 1;
     }
 
-    private static CniError? Dispatch(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout, ref string errorVersion)
+    /// <summary>The operator's log line, once the answer is out (an invocation whose config named no file logs nothing).</summary>
+    private static void Log(Invocation? inv, CniError? error, long started)
     {
-        var error = Prepare(env, stdin, stdout, ref errorVersion, out var inv);
+        if (inv is not null)
+            PluginLog.Write(inv.Conf, inv.Env, error, started);
+    }
+
+    private static CniError? Dispatch(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout, ref string errorVersion,
+        out Invocation? inv)
+    {
+        var error = Prepare(env, stdin, stdout, ref errorVersion, out inv);
         if (inv is null)
             return error;
 
