@@ -20,6 +20,8 @@ public static class DaemonHost
             .AddSimpleConsole(options =>
             {
                 options.SingleLine = true;
+                // Lines logged while a request is served carry its verb, network, container and interface.
+                options.IncludeScopes = true;
                 options.UseUtcTimestamp = true;
                 options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             }));

@@ -95,23 +95,28 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                 }
             }
 
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var (slot, refusal) = await _admission.EnterAsync(request.Verb, _stopping.Token);
             if (refusal is not null)
             {
-                log.LogDebug("{Verb} {Network} {Container}/{IfName}: refused, code {Code}: {Message}",
-                    request.Verb, request.Network, request.ContainerId, request.IfName, refusal.Code, refusal.Message);
+                RequestLog.Done(log, request, refusal, started);
                 await ReplyAsync(client, refusal);
                 return;
             }
             using var held = slot;
-            using var timeout = new CancellationTokenSource(RequestTimeout);
-            var response = await service.HandleAsync(request, timeout.Token);
-            if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
+            DaemonResponse response;
+            using (RequestLog.Begin(log, request))
             {
-                log.LogWarning("{Container}/{IfName}: the plugin left before the ADD result reached it; undoing the ADD",
-                    request.ContainerId, request.IfName);
-                await service.UndoAddAsync(request);
+                using var timeout = new CancellationTokenSource(RequestTimeout);
+                response = await service.HandleAsync(request, timeout.Token);
+                if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
+                {
+                    log.LogWarning("the plugin left before the ADD result reached it; undoing the ADD");
+                    await service.UndoAddAsync(request);
+                    response = DaemonResponse.Failure(ErrorCodes.TryAgainLater, "the plugin left before the answer; undone");
+                }
             }
+            RequestLog.Done(log, request, response, started);
         }
         catch (ProtocolException e)
         {
