@@ -2,14 +2,14 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 
-namespace Particle.Cni.Tests.Fuzz;
+namespace Particle.Tests;
 
 /// <summary>
 /// Network configurations shaped like the real thing but wrong in every way a generator can reach: the
 /// known keys (and their letter-case twins) with values of every JSON type, odd numbers, odd strings,
 /// duplicate keys, prevResults of every version's shape with broken addresses, interfaces and routes.
 /// </summary>
-internal static class JsonGen
+public static class JsonGen
 {
     private static readonly string[] Keys =
     [
