@@ -68,8 +68,9 @@ public static class DaemonHost
         {
             service.Recover();
         }
-        catch (ConfigException e)
+        catch (Exception e) when (e is ConfigException or IOException)
         {
+            // IOException: a state or pool folder refused (a planted link, writable by others).
             log.LogCritical("{Error}", e.Message);
             return 2;
         }
