@@ -19,7 +19,7 @@ trap 'rm -f "$report"' EXIT
 status=0
 for project in Particle.Cni.Tests Particle.Protocol.Tests Particle.Netlink.Tests; do
   PARTICLE_FUZZ_SECONDS=$seconds PARTICLE_FUZZ_REPORT=$report \
-    dotnet test "tests/$project" --nologo -v quiet --filter "FullyQualifiedName~.Fuzz." || status=1
+    dotnet test "tests/$project" --nologo --filter "FullyQualifiedName~.Fuzz." || status=1
 done
 
 printf '%-32s %14s %8s %12s\n' target executions seconds exec/s

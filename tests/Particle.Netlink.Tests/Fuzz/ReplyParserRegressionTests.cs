@@ -18,6 +18,8 @@ public sealed class ReplyParserRegressionTests
     [InlineData("26000000 1000 0000 00000000 00000000 00000000 01000000 00000000 00000000 0600 0400 dc05")] // IFLA_MTU of 2 bytes
     [InlineData("1c000000 1400 0000 00000000 00000000 0218 0000 01000000 0700 0200 0a0000")]               // IFA_ADDRESS of 3 bytes
     [InlineData("1c000000 1400 0000 00000000 00000000 02c0 0000 01000000 0800 0200 0a000001")]             // IPv4 address with prefix 192
+    // IFLA_LINKINFO { IFLA_INFO_KIND "vxlan", IFLA_INFO_DATA { IFLA_VXLAN_TTL of 0 bytes } } (found by a 20 s run)
+    [InlineData("38000000 1000 0000 00000000 00000000 00000000 01000000 00000000 00000000 1800 1200 0a00 0100 7678 6c61 6e00 0000 0800 0200 0400 0500")]
     public void Malformed_values_are_invalid_data(string hex)
     {
         byte[] datagram = Hex.Bytes(hex);
