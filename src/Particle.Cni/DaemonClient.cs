@@ -19,6 +19,8 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
         bool sent = false;
         try
         {
+            if (ImpostorReason(socketPath) is { } impostor)
+                return DaemonReply.Unreachable(impostor);
             // Connecting to a unix socket never waits on the network: a missing file or a socket without
             // a listener fails at once, so only the exchange itself needs a deadline.
             using var socket = UnixStreamSocket.Connect(socketPath, TimeSpan.FromSeconds(timeoutSeconds));
@@ -47,6 +49,21 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
         {
             return DaemonReply.Unreadable(e.Message);
         }
+    }
+
+    /// <summary>
+    /// particled runs as root and creates its socket itself. A socket someone else owns, or a symbolic
+    /// link that connect(2) would follow, may be a listener that is not particled: the plugin would hand it
+    /// the container's namespace path and take its answer. Treated like no daemon at all (DEL then cleans
+    /// up locally and leaves its note). Null when the path is missing (connect says so) or acceptable.
+    /// </summary>
+    private static string? ImpostorReason(string path)
+    {
+        if (FileKind.Of(path) == FileKinds.SymbolicLink)
+            return "the socket path is a symbolic link; refusing to follow it";
+        return FileKind.OwnerOf(path) is { } owner && owner != 0 && owner != UnixCredentials.EffectiveUid
+            ? $"the socket is owned by uid {owner}, not root; refusing to talk to it"
+            : null;
     }
 
     /// <summary>The errno text in lower case, as it reads inside a sentence ("connection refused").</summary>

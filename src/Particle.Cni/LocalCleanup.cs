@@ -11,10 +11,19 @@ internal static class LocalCleanup
 {
     /// <summary>Deletes <paramref name="ifName"/> inside the namespace at <paramref name="netnsPath"/>;
     /// success when it is already gone. Deleting one end of a veth removes the host end with it.</summary>
-    public static void RemoveInterface(string netnsPath, string ifName)
+    /// <returns>Null when removed or already gone; else why it was left alone.</returns>
+    public static string? RemoveInterface(string netnsPath, string ifName)
     {
         using var ns = NetworkNamespace.Open(netnsPath);
         using var inside = RouteNetlink.OpenIn(ns);
-        inside.DeleteLink(ifName);
+        // particle only ever puts a veth there. Anything else with that name (a macvlan, a bridge, a
+        // physical device moved in, the namespace's own "lo") is someone else's, whatever the runtime
+        // says: deleted by index, so a link renamed in between is not hit either.
+        if (inside.GetLink(ifName) is not { } link)
+            return null;
+        if (link.Kind != "veth")
+            return $"{ifName} in {netnsPath} is a {link.Kind ?? "device without a kind"}, not the veth particle creates; left alone";
+        inside.DeleteLink(link.Index);
+        return null;
     }
 }

@@ -22,6 +22,9 @@ internal sealed class NetConf
     public string SocketPath { get; private init; } = Defaults.SocketPath;
     public string StateDirectory { get; private init; } = Defaults.StateDirectory;
     public int TimeoutSeconds { get; private init; } = DefaultTimeoutSeconds;
+    /// <summary>The operator's log file; null when the configuration names none (then nothing is logged).</summary>
+    public string? LogFile { get; private init; }
+    public PluginLogLevel LogLevel { get; private init; } = PluginLogLevel.Info;
     public CniResult? PrevResult { get; private init; }
     /// <summary>GC only: null when the runtime sent no list (which means "none is valid").</summary>
     public List<AttachmentKey>? ValidAttachments { get; private init; }
@@ -140,7 +143,7 @@ internal sealed class NetConf
 
     /// <summary>The keys read here; Go's encoding/json would match each of them in any letter case.</summary>
     private static readonly string[] KnownKeys =
-        ["cniVersion", "cniVersions", "name", "type", "socket", "stateDir", "timeoutSeconds", "prevResult",
+        ["cniVersion", "cniVersions", "name", "type", "socket", "stateDir", "timeoutSeconds", "logFile", "logLevel", "prevResult",
          "runtimeConfig", "args", "capabilities", "plugins", "cni.dev/valid-attachments", "cni.dev/attachments"];
 
     /// <summary>
@@ -223,6 +226,21 @@ internal sealed class NetConf
             }
         }
 
+        string? logFile = OptionalString(root, "logFile");
+        if (logFile is not null && (!logFile.StartsWith('/') || logFile.EndsWith('/') || Encoding.UTF8.GetByteCount(logFile) > CniEnvironment.MaxValueBytes
+            || logFile.Any(char.IsControl)))
+        {
+            error = CniError.InvalidConfig($"\"logFile\" \"{Names.Printable(logFile.Length > 80 ? logFile[..80] + "..." : logFile)}\" must be an absolute path of a file");
+            return null;
+        }
+        string? levelName = OptionalString(root, "logLevel");
+        var level = PluginLogLevel.Info;
+        if (levelName is not null && !PluginLog.TryParseLevel(levelName, out level))
+        {
+            error = CniError.InvalidConfig($"\"logLevel\" \"{Names.Printable(levelName.Length > 20 ? levelName[..20] + "..." : levelName)}\" must be one of {PluginLog.LevelNames}");
+            return null;
+        }
+
         CniResult? prevResult = null;
         if (root.TryGetProperty("prevResult", out var prev) && prev.ValueKind != JsonValueKind.Null)
         {
@@ -244,6 +262,8 @@ internal sealed class NetConf
             SocketPath = socket,
             StateDirectory = stateDir,
             TimeoutSeconds = timeout,
+            LogFile = logFile,
+            LogLevel = level,
             PrevResult = prevResult,
             ValidAttachments = valid,
         };

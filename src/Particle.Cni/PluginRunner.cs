@@ -14,12 +14,14 @@ internal static class PluginRunner
 
     public static int Run(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Until the configuration is read, errors speak the latest version.
         string errorVersion = CniVersion.Latest;
         CniError? error;
+        Invocation? inv = null;
         try
         {
-            error = Dispatch(env, stdin, stdout, ref errorVersion);
+            error = Dispatch(env, stdin, stdout, ref errorVersion, out inv);
         }
         catch (IOException e)
         {
@@ -31,7 +33,10 @@ internal static class PluginRunner
         }
 
         if (error is null)
+        {
+            Log(inv, null, started);
             return 0;
+        }
         try
         {
             stdout.Write(error.ToJson(errorVersion));
@@ -42,11 +47,46 @@ internal static class PluginRunner
             // Nothing left to tell the runtime through; the exit code still says it failed.
         }
         StdErr.Log($"error {error.Code}: {error.Msg}" + (error.Details is null ? "" : $" ({error.Details})"));
+        Log(inv, error, started);
         return 1;
     }
 
-    private static CniError? Dispatch(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout, ref string errorVersion)
+    /// <summary>The operator's log line, once the answer is out (an invocation whose config named no file logs nothing).</summary>
+    private static void Log(Invocation? inv, CniError? error, long started)
     {
+        if (inv is not null)
+            PluginLog.Write(inv.Conf, inv.Env, error, started);
+    }
+
+    private static CniError? Dispatch(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout, ref string errorVersion,
+        out Invocation? inv)
+    {
+        var error = Prepare(env, stdin, stdout, ref errorVersion, out inv);
+        if (inv is null)
+            return error;
+
+        error = inv.Env.Command switch
+        {
+            CniEnvironment.Add => AddVerb.Run(inv, stdout),
+            CniEnvironment.Del => DelVerb.Run(inv),
+            CniEnvironment.Check => CheckVerb.Run(inv),
+            CniEnvironment.Status => StatusVerb.Run(inv),
+            CniEnvironment.Gc => GcVerb.Run(inv),
+            _ => new CniError(ErrorCodes.Internal, $"no handler for {inv.Env.Command}"),
+        };
+        stdout.Flush();
+        return error;
+    }
+
+    /// <summary>
+    /// Everything the plugin does before it talks to particled: the environment, stdin, the configuration
+    /// (VERSION is answered here). An invocation to carry out, or null with the error (null too when VERSION
+    /// was answered). Touches nothing outside the process, so it can be fuzzed freely.
+    /// </summary>
+    internal static CniError? Prepare(IReadOnlyDictionary<string, string> env, Stream stdin, Stream stdout,
+        ref string errorVersion, out Invocation? invocation)
+    {
+        invocation = null;
         // The environment is judged before stdin is read, as skel does.
         if (!CniEnvironment.TryRead(env, out var cniEnv, out var envError))
             return envError;
@@ -66,18 +106,8 @@ internal static class PluginRunner
         if (!NetConf.TryParse(input, out var conf, out var confError))
             return confError;
 
-        var inv = new Invocation(cniEnv, conf);
-        var error = cniEnv.Command switch
-        {
-            CniEnvironment.Add => AddVerb.Run(inv, stdout),
-            CniEnvironment.Del => DelVerb.Run(inv),
-            CniEnvironment.Check => CheckVerb.Run(inv),
-            CniEnvironment.Status => StatusVerb.Run(inv),
-            CniEnvironment.Gc => GcVerb.Run(inv),
-            _ => new CniError(ErrorCodes.Internal, $"no handler for {cniEnv.Command}"),
-        };
-        stdout.Flush();
-        return error;
+        invocation = new Invocation(cniEnv, conf);
+        return null;
     }
 
     /// <summary>Reads at most one byte past the limit, so an oversized input is detected without reading it all.</summary>

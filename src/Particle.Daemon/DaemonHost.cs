@@ -23,6 +23,8 @@ public static class DaemonHost
             .AddSimpleConsole(options =>
             {
                 options.SingleLine = true;
+                // Lines logged while a request is served carry its verb, network, container and interface.
+                options.IncludeScopes = true;
                 options.UseUtcTimestamp = true;
                 options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             }));
@@ -119,8 +121,9 @@ public static class DaemonHost
             else
                 ForgetOverlay(node, loggers.CreateLogger("overlay"));
         }
-        catch (ConfigException e)
+        catch (Exception e) when (e is ConfigException or IOException)
         {
+            // IOException: a state or pool folder refused (a planted link, writable by others).
             log.LogCritical("{Error}", e.Message);
             return 2;
         }

@@ -25,4 +25,7 @@ public static class FileKind
             Libc.S_IFLNK => FileKinds.SymbolicLink,
             _ => FileKinds.Other,
         };
+
+    /// <summary>The uid owning the path itself, without following a symbolic link; null when missing.</summary>
+    public static uint? OwnerOf(string path) => Libc.LinkOwner(path);
 }

@@ -47,7 +47,7 @@ public static class PinnedNamespace
     {
         bool found = File.Exists(path);
         // EINVAL: not a mount point (a pin whose mount was lost, or a half-made one): still unlinked below.
-        if (Libc.Umount2(path, Libc.MNT_DETACH) != 0 && Libc.LastErrno is not (Errno.EINVAL or Errno.ENOENT))
+        if (Libc.Umount2(path, Libc.MNT_DETACH | Libc.UMOUNT_NOFOLLOW) != 0 && Libc.LastErrno is not (Errno.EINVAL or Errno.ENOENT))
         {
             throw new LinuxException(Libc.LastErrno, "umount2", path);
         }
@@ -79,7 +79,7 @@ public static class PinnedNamespace
         catch
         {
             if (mounted)
-                Libc.Umount2(path, Libc.MNT_DETACH);
+                Libc.Umount2(path, Libc.MNT_DETACH | Libc.UMOUNT_NOFOLLOW);
             File.Delete(path);
             throw;
         }

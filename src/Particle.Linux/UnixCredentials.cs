@@ -6,6 +6,9 @@ namespace Particle.Linux;
 /// <summary>Who is on the other end of a unix socket, as the kernel recorded it at connect time.</summary>
 public static class UnixCredentials
 {
+    /// <summary>This process's effective uid.</summary>
+    public static uint EffectiveUid => Interop.Libc.GetEuid();
+
     public static (int Pid, int Uid, int Gid) GetPeer(Socket socket)
     {
         // struct ucred { pid_t pid; uid_t uid; gid_t gid; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Particle.Linux.Interop;
 
@@ -13,10 +14,20 @@ public sealed class UnixStreamSocket : IDisposable
     private const int MaxPathBytes = 107;
 
     private readonly FileDescriptorHandle _handle;
+    private readonly long _started;
+    private readonly long _deadline;
 
-    private UnixStreamSocket(FileDescriptorHandle handle) => _handle = handle;
+    private UnixStreamSocket(FileDescriptorHandle handle, long started, long deadline)
+    {
+        _handle = handle;
+        _started = started;
+        _deadline = deadline;
+    }
 
-    /// <summary>Connects to the socket at path; sends and receives give up after timeout (EAGAIN).</summary>
+    /// <summary>
+    /// Connects to the socket at path; the whole exchange (connect, sends, receives) gives up with EAGAIN
+    /// once timeout has passed since this call, however the peer trickles its bytes.
+    /// </summary>
     /// <exception cref="LinuxException">With the errno of socket, setsockopt or connect (ENOENT, ECONNREFUSED, EACCES...).</exception>
     public static unsafe UnixStreamSocket Connect(string path, TimeSpan timeout)
     {
@@ -31,6 +42,8 @@ public sealed class UnixStreamSocket : IDisposable
             throw new LinuxException(Libc.LastErrno, "socket", path);
         }
         var handle = new FileDescriptorHandle(fd);
+        long started = Stopwatch.GetTimestamp();
+        long deadline = started + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         try
         {
             // struct timeval { long tv_sec; long tv_usec; }
@@ -56,7 +69,7 @@ public sealed class UnixStreamSocket : IDisposable
                     throw new LinuxException(errno, "connect", path);
                 }
             }
-            return new UnixStreamSocket(handle);
+            return new UnixStreamSocket(handle, started, deadline);
         }
         catch
         {
@@ -96,6 +109,7 @@ public sealed class UnixStreamSocket : IDisposable
             int done = 0;
             while (done < buffer.Length)
             {
+                ShortenReceiveTimeout();
                 nint got = Libc.Recv(_handle, start + done, (nuint)(buffer.Length - done), 0);
                 if (got == 0)
                 {
@@ -113,6 +127,32 @@ public sealed class UnixStreamSocket : IDisposable
                 done += (int)got;
             }
             return done;
+        }
+    }
+
+    /// <summary>
+    /// SO_RCVTIMEO bounds each recv, not their sum: once part of the time is spent, the next wait is cut
+    /// to what is left. Skipped in the first 10 ms, so the usual exchange pays no extra syscall.
+    /// </summary>
+    private unsafe void ShortenReceiveTimeout()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long left = _deadline - now;
+        if (left <= 0)
+        {
+            throw new LinuxException(Errno.EAGAIN, "recv", "unix socket");
+        }
+        if (Stopwatch.GetElapsedTime(_started, now) < TimeSpan.FromMilliseconds(10))
+        {
+            return;
+        }
+        TimeSpan remaining = Stopwatch.GetElapsedTime(now, _deadline);
+        long* interval = stackalloc long[2];
+        interval[0] = (long)remaining.TotalSeconds;
+        interval[1] = Math.Max(1, remaining.Microseconds + remaining.Milliseconds * 1000L);
+        if (Libc.SetSockOpt(_handle, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, interval, 16) != 0)
+        {
+            throw new LinuxException(Libc.LastErrno, "setsockopt", "unix socket");
         }
     }
 

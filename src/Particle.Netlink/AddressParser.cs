@@ -23,8 +23,8 @@ internal static class AddressParser
         {
             switch (type)
             {
-                case Ifa.LOCAL: local = new IPAddress(value); break;
-                case Ifa.ADDRESS: address = new IPAddress(value); break;
+                case Ifa.LOCAL: local = AttributeReader.Address(value); break;
+                case Ifa.ADDRESS: address = AttributeReader.Address(value); break;
                 case Ifa.LABEL: label = AttributeReader.String(value); break;
             }
         }
@@ -35,7 +35,7 @@ internal static class AddressParser
         {
             return false;
         }
-        entry = new AddressEntry { Index = index, Address = new InterfaceAddress(own, prefix), Scope = scope, Label = label };
+        entry = new AddressEntry { Index = index, Address = AttributeReader.Prefixed(own, prefix), Scope = scope, Label = label };
         return true;
     }
 }

@@ -86,11 +86,11 @@ internal static class LinkParser
             {
                 Ifla.VXLAN_ID => info with { Vni = AttributeReader.U32(value) },
                 Ifla.VXLAN_PORT => info with { Port = AttributeReader.U16BigEndian(value) },
-                Ifla.VXLAN_LOCAL or Ifla.VXLAN_LOCAL6 => info with { Local = new IPAddress(value) },
+                Ifla.VXLAN_LOCAL or Ifla.VXLAN_LOCAL6 => info with { Local = AttributeReader.Address(value) },
                 Ifla.VXLAN_LINK => info with { Link = AttributeReader.I32(value) },
-                Ifla.VXLAN_LEARNING => info with { Learning = value[0] != 0 },
-                Ifla.VXLAN_TTL => info with { Ttl = value[0] },
-                Ifla.VXLAN_UDP_CSUM => info with { UdpChecksum = value[0] != 0 },
+                Ifla.VXLAN_LEARNING => info with { Learning = AttributeReader.U8(value) != 0 },
+                Ifla.VXLAN_TTL => info with { Ttl = AttributeReader.U8(value) },
+                Ifla.VXLAN_UDP_CSUM => info with { UdpChecksum = AttributeReader.U8(value) != 0 },
                 _ => info,
             };
         }

@@ -62,7 +62,7 @@ internal static class NeighbourParser
         {
             switch (type)
             {
-                case Nda.DST: dst = new IPAddress(value); break;
+                case Nda.DST: dst = AttributeReader.Address(value); break;
                 case Nda.LLADDR when value.Length == 6: mac = MacAddress.FromBytes(value); break;
                 case Nda.VNI: vni = AttributeReader.U32(value); break;
             }

@@ -76,7 +76,14 @@ public sealed partial class RouteNetlink : IDisposable
                     batch.Writer.SetSequence(requests[i].Start, ++_seq, PortId);
                 }
                 _socket.Send(batch.Writer.WrittenSpan[requests[from].Start..requests[to - 1].End]);
-                ReadAcks(batch, from, to, firstSeq, ref first);
+                try
+                {
+                    ReadAcks(batch, from, to, firstSeq, ref first);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new NetlinkException(Linux.Errno.EPROTO, requests[from].Operation, requests[from].Object, "unreadable reply: " + e.Message);
+                }
                 from = to;
             }
         }
@@ -125,7 +132,17 @@ public sealed partial class RouteNetlink : IDisposable
                 request.SetSequence(0, seq, PortId);
                 _socket.Send(request.WrittenSpan);
                 var items = new List<T>();
-                if (!ReadReplies(seq, operation, obj, parse, items))
+                bool interrupted;
+                try
+                {
+                    interrupted = ReadReplies(seq, operation, obj, parse, items);
+                }
+                catch (InvalidDataException e)
+                {
+                    // A reply that breaks the format is a failed operation like any other, not a crash.
+                    throw new NetlinkException(Linux.Errno.EPROTO, operation, obj, "unreadable reply: " + e.Message);
+                }
+                if (!interrupted)
                 {
                     return items;
                 }
@@ -188,10 +205,12 @@ public sealed partial class RouteNetlink : IDisposable
         int offset = 4;
         if (message.Type == Nlmsg.ERROR)
         {
-            int echoed = (message.Flags & Nlmsg.F_CAPPED) != 0 || payload.Length < 8
+            // The echoed request's length comes from the datagram: computed in 64 bits so a huge one
+            // cannot wrap around into a negative offset.
+            long echoed = (message.Flags & Nlmsg.F_CAPPED) != 0 || payload.Length < 8
                 ? Nlmsg.HeaderSize
-                : (int)AttributeReader.U32(payload[4..]);
-            offset = Math.Min(payload.Length, 4 + Nlmsg.Align(echoed));
+                : AttributeReader.U32(payload[4..]);
+            offset = (int)Math.Min(payload.Length, 4 + ((echoed + 3) & ~3L));
         }
         var attributes = new AttributeReader(payload[offset..]);
         while (attributes.TryRead(out ushort type, out ReadOnlySpan<byte> value))

@@ -29,9 +29,9 @@ internal static class RouteParser
         {
             switch (type)
             {
-                case Rta.DST: destination = new IPAddress(value); break;
-                case Rta.GATEWAY: gateway = new IPAddress(value); break;
-                case Rta.PREFSRC: source = new IPAddress(value); break;
+                case Rta.DST: destination = AttributeReader.Address(value); break;
+                case Rta.GATEWAY: gateway = AttributeReader.Address(value); break;
+                case Rta.PREFSRC: source = AttributeReader.Address(value); break;
                 case Rta.OIF: oif = AttributeReader.I32(value); break;
                 case Rta.PRIORITY: metric = AttributeReader.U32(value); break;
                 case Rta.TABLE: table = AttributeReader.U32(value); break;
@@ -40,7 +40,7 @@ internal static class RouteParser
         }
         route = new Route
         {
-            Destination = destination is null ? null : new InterfaceAddress(destination, dstLength),
+            Destination = destination is null ? null : AttributeReader.Prefixed(destination, dstLength),
             Gateway = gateway,
             OutIndex = oif,
             OnLink = (flags & Rta.RTNH_F_ONLINK) != 0,

@@ -8,7 +8,7 @@ namespace Particle.Cni.Tests;
 /// <summary>A stand-in particled on a unix socket in a temp folder, speaking the real framing.</summary>
 internal sealed class FakeDaemon : IDisposable
 {
-    public enum Behaviour { Answer, NeverAnswer, CloseMidFrame }
+    public enum Behaviour { Answer, NeverAnswer, CloseMidFrame, Trickle }
 
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly CancellationTokenSource _stop = new();
@@ -69,6 +69,16 @@ internal sealed class FakeDaemon : IDisposable
             case Behaviour.CloseMidFrame:
                 // Announce 100 bytes, send 3, hang up.
                 await client.SendAsync(new byte[] { 0, 0, 0, 100, (byte)'{', (byte)'"', (byte)'c' }, SocketFlags.None, _stop.Token);
+                break;
+            case Behaviour.Trickle:
+                // The header at once, then the payload a byte every 200 ms: each wait is short, their sum is not.
+                byte[] slow = Frames.Encode(JsonSerializer.SerializeToUtf8Bytes(_answer(Requests.Last()), ProtocolJsonContext.Default.DaemonResponse));
+                await client.SendAsync(slow.AsMemory(0, Frames.HeaderLength), SocketFlags.None, _stop.Token);
+                for (int i = Frames.HeaderLength; i < slow.Length; i++)
+                {
+                    await Task.Delay(200, _stop.Token);
+                    await client.SendAsync(slow.AsMemory(i, 1), SocketFlags.None, _stop.Token);
+                }
                 break;
             default:
                 byte[] reply = JsonSerializer.SerializeToUtf8Bytes(_answer(Requests.Last()), ProtocolJsonContext.Default.DaemonResponse);

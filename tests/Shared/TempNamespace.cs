@@ -7,9 +7,9 @@ namespace Particle.Tests;
 /// <summary>Shared by the Linux and Netlink tests. A network namespace of the test's own (`ip netns add pnl-XXXXXXXX`), deleted on Dispose.</summary>
 public sealed class TempNamespace : IDisposable
 {
-    public TempNamespace()
+    public TempNamespace(string prefix = "pnl")
     {
-        Name = $"pnl-{Guid.NewGuid().ToString("N")[..8]}";
+        Name = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
         Ip("netns", "add", Name);
         try
         {

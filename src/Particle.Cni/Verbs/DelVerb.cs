@@ -38,7 +38,8 @@ internal static class DelVerb
             return;
         try
         {
-            LocalCleanup.RemoveInterface(netns, ifName);
+            if (LocalCleanup.RemoveInterface(netns, ifName) is { } leftAlone)
+                StdErr.Log("DEL: " + leftAlone);
         }
         catch (Exception e)
         {

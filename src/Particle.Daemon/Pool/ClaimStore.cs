@@ -16,7 +16,7 @@ public sealed class ClaimStore
     public ClaimStore(string stateDir)
     {
         Folder = System.IO.Path.Combine(stateDir, FolderName);
-        Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        PrivateFolder.Ensure(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     public string Folder { get; }

@@ -110,8 +110,10 @@ public sealed class NamespacePool
     /// </summary>
     public void Recover(Dictionary<string, ClaimRecord> claims)
     {
-        if (Settings.Enabled)
-            Directory.CreateDirectory(Settings.Folder);
+        // Bind mounts are made and unmounted under this folder: never through a planted link, never in a
+        // folder others can write to. Readable by all: runtimes join the namespaces by path.
+        if (Settings.Enabled || Directory.Exists(Settings.Folder))
+            PrivateFolder.Ensure(Settings.Folder, (UnixFileMode)0x1ED);
         var bridge = _bridge();
         var seen = new HashSet<AttachmentId>();
         // A pool turned off still has its leftovers removed: they are found (and destroyed) below.

@@ -20,6 +20,7 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
 
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly AdmissionGate _admission = new();
     private int _inFlight;
 
     public void Start()
@@ -89,7 +90,7 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                     await ReplyAsync(client, DaemonResponse.Failure(ErrorCodes.IoFailure, "permission denied: only root may use particled"));
                     return;
                 }
-                request = Decode(frame, out var error);
+                request = DaemonRequestDecoder.TryDecode(frame, out var error);
                 if (request is null)
                 {
                     RequestMetrics.Unserved(null, ErrorCodes.DecodeFailure);
@@ -98,16 +99,30 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
                 }
             }
 
-            using var timeout = new CancellationTokenSource(RequestTimeout);
             long started = Stopwatch.GetTimestamp();
-            var response = await service.HandleAsync(request, timeout.Token);
-            RequestMetrics.Served(request, response, started);
-            if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
+            var (slot, refusal) = await _admission.EnterAsync(request.Verb, _stopping.Token);
+            if (refusal is not null)
             {
-                log.LogWarning("{Container}/{IfName}: the plugin left before the ADD result reached it; undoing the ADD",
-                    request.ContainerId, request.IfName);
-                await service.UndoAddAsync(request);
+                RequestMetrics.Unserved(request, refusal.Code);
+                RequestLog.Done(log, request, refusal, started);
+                await ReplyAsync(client, refusal);
+                return;
             }
+            using var held = slot;
+            DaemonResponse response;
+            using (RequestLog.Begin(log, request))
+            {
+                using var timeout = new CancellationTokenSource(RequestTimeout);
+                response = await service.HandleAsync(request, timeout.Token);
+                RequestMetrics.Served(request, response, started);
+                if (!await ReplyAsync(client, response) && request.Verb == Verbs.Add && response.Code == 0)
+                {
+                    log.LogWarning("the plugin left before the ADD result reached it; undoing the ADD");
+                    await service.UndoAddAsync(request);
+                    response = DaemonResponse.Failure(ErrorCodes.TryAgainLater, "the plugin left before the answer; undone");
+                }
+            }
+            RequestLog.Done(log, request, response, started);
         }
         catch (ProtocolException e)
         {
@@ -130,23 +145,6 @@ public sealed class SocketServer(string path, AttachmentService service, ILogger
         finally
         {
             Interlocked.Decrement(ref _inFlight);
-        }
-    }
-
-    private static DaemonRequest? Decode(byte[] frame, out string? error)
-    {
-        error = null;
-        try
-        {
-            var request = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.DaemonRequest);
-            if (request is null)
-                error = "request is null";
-            return request;
-        }
-        catch (JsonException e)
-        {
-            error = $"request is not valid JSON: {e.Message}";
-            return null;
         }
     }
 

@@ -25,4 +25,22 @@ internal static partial class Libc
         }
         return *(ushort*)(buffer + 28);
     }
+
+    private const uint STATX_UID = 0x8;
+
+    /// <summary>Owner uid of path itself (a symbolic link's own owner); null when nothing is there.</summary>
+    internal static unsafe uint? LinkOwner(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_UID, buffer) != 0)
+        {
+            int errno = LastErrno;
+            if (errno is Errno.ENOENT or Errno.ENOTDIR)
+            {
+                return null;
+            }
+            throw new LinuxException(errno, "statx", path);
+        }
+        return *(uint*)(buffer + 20);
+    }
 }

@@ -81,7 +81,11 @@ public sealed class TestNode : IDisposable
         while (deadline.Elapsed < TimeSpan.FromSeconds(15))
         {
             if (daemon.HasExited)
+            {
+                // The parameterless wait also waits for the redirected output to be read to its end.
+                daemon.WaitForExit();
                 throw new InvalidOperationException($"particled exited with {daemon.ExitCode}:\n{DaemonLog}");
+            }
             if (CanConnect())
                 return;
             Thread.Sleep(20);

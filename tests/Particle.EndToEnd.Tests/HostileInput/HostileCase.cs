@@ -8,7 +8,7 @@ namespace Particle.EndToEnd.Tests.HostileInput;
 /// <summary>
 /// One hostile or broken invocation of the plugin and what it must come to. Values may hold placeholders
 /// the corpus node fills in: {SOCKET} {STATE} {POD} {DIR} {FILE} {FOLDER} {FIFO} {DEADNS} {TESTPID} {ID}
-/// {PREFIX} {PLANTED} {LOOSE}. Env values of null remove the variable.
+/// {PREFIX} {PLANTED} {LOOSE} {FOREIGNSOCK} {LINKSOCK}. Env values of null remove the variable.
 /// </summary>
 public sealed record HostileCase(
     string Name,
@@ -95,6 +95,17 @@ public sealed class CorpusNode : IDisposable
             Directory.CreateDirectory(Path.Combine(Loose, "pending-del"));
             File.SetUnixFileMode(Path.Combine(Loose, "pending-del"), (UnixFileMode)0x1FF);
 
+            // A listener that is not particled: a socket owned by another user (nobody), and a symbolic
+            // link to particled's real socket that connect(2) would follow.
+            ForeignSocket = Path.Combine(Scratch, "foreign.sock");
+            _foreignListener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+                System.Net.Sockets.ProtocolType.Unspecified);
+            _foreignListener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(ForeignSocket));
+            _foreignListener.Listen(4);
+            Shell.Check("chown", "65534:65534", ForeignSocket);
+            LinkSocket = Path.Combine(Scratch, "link.sock");
+            File.CreateSymbolicLink(LinkSocket, Node.SocketPath);
+
             using var exited = Process.Start("true")!;
             exited.WaitForExit();
             DeadNetns = $"/proc/{exited.Id}/ns/net";
@@ -116,6 +127,9 @@ public sealed class CorpusNode : IDisposable
     public string PlantedTarget { get; } = "";
     public string Loose { get; } = "";
     public string DeadNetns { get; } = "";
+    public string ForeignSocket { get; } = "";
+    public string LinkSocket { get; } = "";
+    private readonly System.Net.Sockets.Socket? _foreignListener;
 
     public string Fill(string text, string id) => text
         .Replace("{SOCKET}", Node.SocketPath)
@@ -130,6 +144,8 @@ public sealed class CorpusNode : IDisposable
         .Replace("{PREFIX}", Node.Prefix)
         .Replace("{PLANTED}", Planted)
         .Replace("{LOOSE}", Loose)
+        .Replace("{FOREIGNSOCK}", ForeignSocket)
+        .Replace("{LINKSOCK}", LinkSocket)
         .Replace("{ID}", id);
 
     /// <summary>Runs the case through the published plugin and asserts its outcome and that nothing leaked.</summary>
@@ -254,5 +270,9 @@ public sealed class CorpusNode : IDisposable
 
     private static string Tail(string log) => log.Length <= 2000 ? log : log[^2000..];
 
-    public void Dispose() => Node.Dispose();
+    public void Dispose()
+    {
+        _foreignListener?.Dispose();
+        Node.Dispose();
+    }
 }

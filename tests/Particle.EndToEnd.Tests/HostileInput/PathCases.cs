@@ -42,6 +42,11 @@ public static class PathCases
         yield return new("socket is a FIFO", "ADD", Conf.With(("socket", "\"{FIFO}\"")), 11, "particled is not reachable at {FIFO}");
         yield return new("socket is /dev/null", "ADD", Conf.With(("socket", "\"/dev/null\"")), 11, "particled is not reachable at /dev/null");
         yield return new("socket is missing", "ADD", Conf.With(("socket", "\"{DIR}/gone.sock\"")), 11, "not reachable at {DIR}/gone.sock: no such file");
+        yield return new("socket is owned by another user", "ADD", Conf.With(("socket", "\"{FOREIGNSOCK}\"")), 11, "owned by uid 65534, not root; refusing to talk to it");
+        yield return new("socket is a symbolic link to particled's", "ADD", Conf.With(("socket", "\"{LINKSOCK}\"")), 11, "symbolic link; refusing to follow it");
+        yield return new("STATUS socket owned by another user", "STATUS", Conf.With(("cniVersion", "\"1.1.0\""), ("socket", "\"{FOREIGNSOCK}\"")), 50, "owned by uid 65534");
+        yield return new("DEL with the socket owned by another user cleans up locally and leaves a note", "DEL",
+            Conf.With(("socket", "\"{FOREIGNSOCK}\""), ("stateDir", "\"{DIR}/del-state\"")), 0, "", NoteExpected: true);
         yield return new("socket is relative", "ADD", Conf.With(("socket", "\"particled.sock\"")), 7, "\"socket\" \"particled.sock\" must be an absolute path");
         yield return new("socket is empty", "ADD", Conf.With(("socket", "\"\"")), 7, "\"socket\" \"\" must be an absolute path");
         yield return new("socket is too long", "ADD", Conf.With(("socket", "\"/" + new string('s', 120) + "\"")), 7, "at most 107 bytes");
