@@ -92,7 +92,7 @@ public static class DaemonHost
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         // Pools fill in the background: the socket already serves cold ADDs while they do.
-        var filling = service.Pools.FillAsync(stop.Token);
+        var filling = service.RunBackgroundAsync(stop.Token);
         log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
 
         using var sweep = new PeriodicTimer(settings.PendingDeleteScan);

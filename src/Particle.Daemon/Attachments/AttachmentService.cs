@@ -24,9 +24,20 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     private readonly Dictionary<string, Link> _bridges = new(StringComparer.Ordinal);
     private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
     private NamespacePools? _pools;
+    private readonly EndpointPools _endpoints = new(settings, ipam, log);
+    private readonly Graveyard _graveyard = new(node, log);
 
     /// <summary>The pre-wired namespace pools; they exist once <see cref="Recover"/> has run.</summary>
     public NamespacePools Pools => _pools ?? throw new InvalidOperationException("Recover() has not run");
+
+    /// <summary>
+    /// Background work until <paramref name="stop"/>: the namespace pools' fillers, the endpoint pools'
+    /// fillers, and the deletion of veth pairs DEL retired.
+    /// </summary>
+    public Task RunBackgroundAsync(CancellationToken stop) => Task.WhenAll(
+        Pools.FillAsync(stop),
+        _endpoints.FillAsync(stop),
+        Task.Run(() => _graveyard.RunAsync(_kernelSlots, stop), CancellationToken.None));
 
     /// <summary>
     /// Brings the node to a consistent state before any request is served: bridges in place, addresses
@@ -43,9 +54,12 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             log.LogInformation("network {Network}: bridge {Bridge} {Gateway}/{Prefix}, pods {First}-{Last}",
                 network.Name, network.Bridge, network.Gateway, network.Subnet.PrefixLength, network.Range.First, network.Range.Last);
         }
+        // Pairs a DEL retired before a crash: their addresses are already released.
+        _graveyard.DeleteAll();
         ReleaseVanished(out var links);
         RemoveOrphans(links);
         CarryOutPendingDeletes();
+        _endpoints.Recover(node);
         ipam.Compact();
         // After the attachments' recovery, so a pool entry whose veth vanished has already lost its address.
         _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log);
@@ -79,7 +93,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
                 Verbs.List => List(request),
                 Verbs.Claim => Pools.Claim(request),
                 Verbs.Release => await Pools.ReleaseAsync(request, cancel),
-                Verbs.NodeStatus => Pools.Status(),
+                Verbs.NodeStatus => NodeStatus(),
                 _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
             };
         }
@@ -135,23 +149,31 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             log.LogInformation("{Id}: ADD on pooled namespace {Netns} ({Ms:F2} ms)", id, netnsPath, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(pooled);
         }
-        var allocation = ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
+        // An endpoint pool entry has its address reserved and journaled already; without one, the cold path.
+        var entry = _endpoints.Take(network.Name);
+        var allocation = entry ?? ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
             $"network \"{network.Name}\" has no free address left in {network.Range.First}-{network.Range.Last}");
         WiredPod? wired = null;
         try
         {
             var bridge = _bridges[network.Name];
             wired = await OnNodeAsync(() => Wire(bridge, pod, network, hostName, id.IfName, allocation), cancel);
-            await ipam.CommitAsync(allocation);
-            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (entry is not null)
+                allocation = ipam.Rebind(entry, id, netnsPath);
+            else
+                await ipam.CommitAsync(allocation);
+            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}{Pooled} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
+                entry is null ? "" : " (endpoint pool)", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(ResultBuilder.For(network, bridge, wired, netnsPath, allocation.Address));
         }
         catch (Exception e)
         {
             if (wired is not null)
                 PodInterface.Unwire(node, hostName);
-            ipam.Release(allocation);
+            if (entry is not null && allocation == entry)
+                _endpoints.Return(entry);
+            else
+                ipam.Release(allocation);
             log.LogWarning("{Id}: ADD failed, address {Address} released: {Error}", id, allocation.Address, e.Message);
             throw;
         }
@@ -189,7 +211,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             return DaemonResponse.Success();
         }
         string hostName = HostVethName.For(id);
-        bool removed = await OnNodeAsync(() => PodInterface.Unwire(node, hostName), cancel);
+        bool removed = await OnNodeAsync(() => Retire(hostName, request.Netns, id.IfName), cancel);
         var allocation = ipam.Find(id);
         if (allocation is not null)
             ipam.Release(allocation);
@@ -276,13 +298,54 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         return DaemonResponse.Success();
     }
 
+    /// <summary>
+    /// DEL's kernel work: the pair is retired (detached from the bridge, renamed, left to the background
+    /// deleter) rather than deleted, which would cost ~20 ms of synchronous kernel work. Once the host end
+    /// is off the bridge the pod can no longer use its address, so the address may be released.
+    /// </summary>
+    private bool Retire(string hostName, string? netnsPath, string ifName)
+    {
+        NetworkNamespace? pod = null;
+        if (!string.IsNullOrEmpty(netnsPath))
+        {
+            try
+            {
+                pod = NetworkNamespace.Open(netnsPath);
+                if (pod.Inode == _nodeNamespaceInode)
+                {
+                    pod.Dispose();
+                    pod = null;
+                }
+            }
+            catch (Exception e) when (e is LinuxException or NotANetworkNamespaceException)
+            {
+                // Gone already (the runtime removed it first): the kernel took the pair with it.
+            }
+        }
+        using (pod)
+            return _graveyard.Retire(hostName, pod, ifName);
+    }
+
+    private DaemonResponse NodeStatus()
+    {
+        var status = Pools.Status();
+        foreach (var network in status.Networks ?? [])
+        {
+            network.EndpointPool = _endpoints.Status(network.Name);
+            network.AttachmentsInUse = ipam.List(network.Name).Count(a => !EndpointPool.IsEntry(a.Id) && !Pools.Owns(a.Id));
+            network.RetiredPending = _graveyard.Pending;
+        }
+        return status;
+    }
+
     private void ReleaseVanished(out IReadOnlyList<Link> links)
     {
         links = node.DumpLinks();
         var present = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
         // Pool entries are left to their pool: releasing the address of an entry the pool still lists could
         // hand it out twice. (Before the pools exist, at start, they are treated like any attachment.)
-        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true))
+        // Endpoint pool entries own no device by design.
+        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true && !EndpointPool.IsEntry(a.Id)))
         {
             var bridge = _bridges[allocation.Id.Network];
             if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)

@@ -15,6 +15,7 @@ public static class Ifla
     public const ushort OPERSTATE = 16;
     public const ushort LINKINFO = 18;
     public const ushort IFALIAS = 20;
+    public const ushort GROUP = 27;
     public const ushort NET_NS_FD = 28;
     public const ushort LINK_NETNSID = 37;
 
