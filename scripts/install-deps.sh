@@ -2,7 +2,7 @@
 # Installs the Debian packages that the tests, the demo and the benchmarks use, when any is missing:
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq,
 # hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
-# runc and busybox-static for the tests that run real containers.
+# runc and busybox-static for the tests that run real containers; gnuplot and time for bench.sh.
 set -euo pipefail
 
 need=()
@@ -15,6 +15,8 @@ command -v iptables >/dev/null || need+=(iptables)   # the chained portmap and f
 command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test with a real runtime
 command -v runc >/dev/null || need+=(runc)
 command -v podman >/dev/null || need+=(podman)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)   # bench.sh's start-up plot (PNG)
+[ -x /usr/bin/time ] || need+=(time)                   # bench.sh's peak RSS of the plugin (time -v)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

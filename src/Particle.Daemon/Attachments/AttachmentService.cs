@@ -211,12 +211,14 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             return DaemonResponse.Success();
         }
         string hostName = HostVethName.For(id);
-        bool removed = await OnNodeAsync(() => Retire(hostName, request.Netns, id.IfName), cancel);
         var allocation = ipam.Find(id);
+        // A runtime may send DEL without CNI_NETNS; the ADD's namespace is where the pod end was put.
+        string? netns = string.IsNullOrEmpty(request.Netns) ? allocation?.Netns : request.Netns;
+        bool removed = await OnNodeAsync(() => Retire(hostName, netns, id.IfName), cancel);
         if (allocation is not null)
             ipam.Release(allocation);
         log.LogInformation("{Id}: DEL {Address}{Removed} ({Ms:F2} ms)", id, allocation?.Address.ToString() ?? "(no address)",
-            removed ? $", removed {hostName}" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            removed ? $", retired {hostName}" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return DaemonResponse.Success();
     }
 
