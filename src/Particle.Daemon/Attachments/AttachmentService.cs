@@ -62,7 +62,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         _endpoints.Recover(node);
         ipam.Compact();
         // After the attachments' recovery, so a pool entry whose veth vanished has already lost its address.
-        _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log);
+        _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log, _graveyard);
         _pools.Recover();
         foreach (var network in settings.Networks.Values)
         {
