@@ -308,7 +308,7 @@ burst() {  # burst SYSTEM VARIANT N C
   done <"$dir/start"
   [ "$(wc -l <"$dir/start")" = "$n" ] || fail "[$s $v N=$n C=$c] only $(wc -l <"$dir/start") of $n pods reported"
   [ "$(awk '$2 == 0 {print $6}' "$dir/start" | sort | uniq -d | wc -l)" = 0 ] || fail "[$s $v N=$n C=$c] two pods got the same address"
-  last=$(awk '$2 == 0 && $5 > m {m = $5} END {print m + 0}' "$dir/start")
+  last=$(awk '$2 == 0 && $5 > m {m = $5} END {printf "%.0f\n", m}' "$dir/start")
   wall=$(awk -v a="$t0" -v b="$last" 'BEGIN { printf "%.3f", (b > a ? b - a : 0) / 1e9 }')
 
   awk '{print $1, $7}' "$dir/start" | timeout --foreground $((120 + n * 2)) nsenter --net="/run/netns/$node" \
