@@ -26,6 +26,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     private NamespacePools? _pools;
     private readonly EndpointPools _endpoints = new(settings, ipam, log);
     private readonly Graveyard _graveyard = new(node, log);
+    private VethCoalescer? _coalescer;
+    private VethCoalescer Veths => _coalescer ?? throw new InvalidOperationException("Recover() has not run");
 
     /// <summary>The pre-wired namespace pools; they exist once <see cref="Recover"/> has run.</summary>
     public NamespacePools Pools => _pools ?? throw new InvalidOperationException("Recover() has not run");
@@ -54,6 +56,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             log.LogInformation("network {Network}: bridge {Bridge} {Gateway}/{Prefix}, pods {First}-{Last}",
                 network.Name, network.Bridge, network.Gateway, network.Subnet.PrefixLength, network.Range.First, network.Range.Last);
         }
+        _coalescer = new VethCoalescer(node, _kernelSlots, log);
         // Pairs a DEL retired before a crash: their addresses are already released.
         _graveyard.DeleteAll();
         ReleaseVanished(out var links);
@@ -157,7 +160,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         try
         {
             var bridge = _bridges[network.Name];
-            wired = await OnNodeAsync(() => Wire(bridge, pod, network, hostName, id.IfName, allocation), cancel);
+            wired = await WireAsync(bridge, pod, network, hostName, id.IfName, allocation.Address, cancel);
             if (entry is not null)
                 allocation = ipam.Rebind(entry, id, netnsPath);
             else
@@ -179,17 +182,24 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         }
     }
 
-    private WiredPod Wire(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName,
-        Allocation allocation)
+    /// <summary>
+    /// ADD's kernel work: the pair is created through the coalescer (concurrent ADDs share one sendmsg),
+    /// then the pod side is configured under a kernel slot.
+    /// </summary>
+    private async Task<WiredPod> WireAsync(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName,
+        System.Net.IPAddress address, CancellationToken cancel)
     {
+        var spec = PodInterface.Spec(bridge, pod, network, hostName, ifName);
         try
         {
-            return PodInterface.Wire(node, bridge, pod, network, hostName, ifName, allocation.Address);
+            await Veths.CreateAsync(spec);
         }
-        catch (InterfaceExistsException e)
+        catch (NetlinkException e) when (e.IsExists)
         {
-            throw new AttachmentFailure(ErrorCodes.AlreadyExists, e.Message, e.InnerException!.Message);
+            var exists = PodInterface.Exists(node, pod, spec, e);
+            throw new AttachmentFailure(ErrorCodes.AlreadyExists, exists.Message, e.Message);
         }
+        return await OnNodeAsync(() => PodInterface.ConfigurePod(node, pod, network, spec, address), cancel);
     }
 
     private async Task<DaemonResponse> DelAsync(DaemonRequest request, CancellationToken cancel)
