@@ -16,6 +16,9 @@ public sealed class NetworkStatusInfo
     public long? AttachmentsInUse { get; set; }
     /// <summary>Veth pairs a DEL retired and the background deleter has not removed yet (node-wide).</summary>
     public int? RetiredPending { get; set; }
+    /// <summary>Veth creations of ADDs and the sendmsg batches they went out in (node-wide; creations / batches = coalescing).</summary>
+    public long? VethCreations { get; set; }
+    public long? VethBatches { get; set; }
 }
 
 public sealed class NamespacePoolStatusInfo

@@ -346,6 +346,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             network.EndpointPool = _endpoints.Status(network.Name);
             network.AttachmentsInUse = ipam.List(network.Name).Count(a => !EndpointPool.IsEntry(a.Id) && !Pools.Owns(a.Id));
             network.RetiredPending = _graveyard.Pending;
+            (network.VethBatches, network.VethCreations) = Veths.Counts;
         }
         return status;
     }
