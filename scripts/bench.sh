@@ -11,10 +11,12 @@
 # needs no namespace from the runtime, so it is the same in both (measured in both).
 #
 #   scripts/bench.sh [--quick] [--sizes "100 500 1000"] [--concurrency "1 8 32"] [--systems "ref empty warm claim"]
-#                    [--variants "netns pre"] [--out DIR] [--no-build]
+#                    [--variants "netns pre"] [--sequential-max N] [--out DIR] [--no-build]
 #     --quick        CI smoke: sizes 20, concurrency "1 8"; asserts correctness only (every ADD/claim
 #                    succeeds, distinct addresses, every pod answers ping, every DEL succeeds, nothing
 #                    left behind: links, addresses, namespaces); exit 0 when all of that holds
+#     --sequential-max N   run C=1 only for bursts of at most N pods (default: no limit); one client
+#                    for 1000 pods takes most of an hour on 2 cores
 #     --out DIR      where bench-raw.csv, bench-summary.csv, bench-table.txt and bench-startup.png go
 #                    (default artifacts/bench)
 #     --no-build     use the binaries already in PARTICLE_BIN_DIR (default artifacts/bin)
@@ -25,6 +27,13 @@
 # particlectl release) of every pod with the same concurrency, timed per call. p50/p99 are nearest-rank.
 # Also: particled's RSS with N endpoints attached (warm system, largest N) and the plugin's peak RSS
 # (/usr/bin/time -f %M on one ADD).
+#
+# Kernel limits met at this scale (all systems alike; found by this bench): a Linux bridge takes at most
+# 1023 ports (EXFULL past that), so a network's pods plus its pre-wired namespaces stay below that; one
+# ARP broadcast is flooded to every port, and with ~1000 veth ports the copies overflow the receive
+# backlog (net.core.netdev_max_backlog, 1000) so the last ports never see it, and ~2 neighbour entries per
+# pod pass the kernel-wide ARP table limit (net.ipv4.neigh.default.gc_thresh3, 1024). For bursts of more
+# than 200 pods the bench raises those two limits (never lowers them) and puts the old values back on exit.
 #
 # Must run as root. Safety: every network object lives in network namespaces this script creates, named
 # pbn-<pid>-*; nothing is added to the root namespace; the only traffic is ping from a node namespace
@@ -42,6 +51,7 @@ variants="netns pre"
 out_dir=$repo/artifacts/bench
 build=1
 quick=0
+sequential_max=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1; sizes=20; concurrency="1 8"; shift ;;
@@ -50,6 +60,7 @@ while [ $# -gt 0 ]; do
     --systems) systems=${2:?}; shift 2 ;;
     --variants) variants=${2:?}; shift 2 ;;
     --out) out_dir=${2:?}; shift 2 ;;
+    --sequential-max) sequential_max=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
@@ -76,6 +87,7 @@ bin_dir=${PARTICLE_BIN_DIR:-$repo/artifacts/bin}
 ref_dir=/usr/lib/cni
 tmp=
 declare -A daemon_pid=()
+declare -A saved_sysctl=()
 
 stop_daemon() {
   local pid=${daemon_pid[$1]:-} i
@@ -99,6 +111,7 @@ cleanup() {
   fi
   ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-" | xargs -r -P 4 -n 16 sh -c 'for n; do ip netns del "$n"; done' sh 2>/dev/null
   [ -n "$tmp" ] && rm -rf "$tmp"
+  for s in "${!saved_sysctl[@]}"; do sysctl -q -w "$s=${saved_sysctl[$s]}"; done
   exit "$rc"
 }
 trap cleanup EXIT
@@ -107,6 +120,18 @@ trap 'exit 143' TERM
 
 tmp=$(mktemp -d "/tmp/$prefix-XXXXXX")
 mkdir -p "$out_dir"
+
+# raise_sysctl KEY VALUE: sets KEY to VALUE when it is lower, remembering the old value for the exit trap.
+raise_sysctl() {
+  local old
+  old=$(sysctl -n "$1")
+  if [ "$old" -lt "$2" ]; then saved_sysctl[$1]=$old; sysctl -q -w "$1=$2"; echo "bench: $1 raised from $old to $2 for this run"; fi
+}
+if [ "$max_n" -gt 200 ]; then
+  raise_sysctl net.core.netdev_max_backlog $((max_n * 4))
+  raise_sysctl net.ipv4.neigh.default.gc_thresh2 $((max_n * 4))
+  raise_sysctl net.ipv4.neigh.default.gc_thresh3 $((max_n * 8))
+fi
 
 # ---------------------------------------------------------------- dependencies and binaries
 bash scripts/install-deps.sh
@@ -357,6 +382,7 @@ done
 for n in $sizes; do
   for c in $concurrency; do
     for v in $variants; do
+      if [ "$c" = 1 ] && [ "$sequential_max" -gt 0 ] && [ "$n" -gt "$sequential_max" ]; then continue; fi
       for s in $systems; do burst "$s" "$v" "$n" "$c"; done
     done
   done
