@@ -22,7 +22,7 @@ public sealed class VethCoalescer(RouteNetlink node, SemaphoreSlim kernelSlots, 
     public (long Batches, long Creations) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _created));
 
     /// <summary>Creates the pair; throws the kernel's error for this creation alone.</summary>
-    public Task CreateAsync(VethSpec spec)
+    public async Task CreateAsync(VethSpec spec)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         bool drain;
@@ -33,15 +33,27 @@ public sealed class VethCoalescer(RouteNetlink node, SemaphoreSlim kernelSlots, 
             _draining = true;
         }
         if (drain)
-            _ = Task.Run(DrainAsync);
-        return done.Task;
+        {
+            // The caller that found no batch in flight sends one itself, its own creation included: no thread
+            // hand-off on the way (each costs a scheduling delay on a busy node). Whatever queued meanwhile
+            // goes to a background drainer, so this ADD is not held up by later ones.
+            await SendQueuedAsync();
+            bool more;
+            lock (_gate)
+            {
+                more = _queue.Count > 0;
+                _draining = more;
+            }
+            if (more)
+                _ = Task.Run(DrainAsync);
+        }
+        await done.Task;
     }
 
     private async Task DrainAsync()
     {
         while (true)
         {
-            List<(VethSpec Spec, TaskCompletionSource Done)> batch;
             lock (_gate)
             {
                 if (_queue.Count == 0)
@@ -49,37 +61,49 @@ public sealed class VethCoalescer(RouteNetlink node, SemaphoreSlim kernelSlots, 
                     _draining = false;
                     return;
                 }
-                batch = _queue;
-                _queue = [];
             }
-            await kernelSlots.WaitAsync();
-            try
+            await SendQueuedAsync();
+        }
+    }
+
+    /// <summary>Sends everything queued now in one batch and completes each creation's task.</summary>
+    private async Task SendQueuedAsync()
+    {
+        List<(VethSpec Spec, TaskCompletionSource Done)> batch;
+        lock (_gate)
+        {
+            batch = _queue;
+            _queue = [];
+        }
+        if (batch.Count == 0)
+            return;
+        await kernelSlots.WaitAsync();
+        try
+        {
+            var requests = node.Batch();
+            foreach (var (spec, _) in batch)
+                requests.CreateVeth(spec);
+            var outcomes = requests.CommitEach();
+            for (int i = 0; i < batch.Count; i++)
             {
-                var requests = node.Batch();
-                foreach (var (spec, _) in batch)
-                    requests.CreateVeth(spec);
-                var outcomes = requests.CommitEach();
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    if (outcomes[i] is { } error)
-                        batch[i].Done.TrySetException(error);
-                    else
-                        batch[i].Done.TrySetResult();
-                }
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _created, batch.Count);
-                if (batch.Count > 1)
-                    log.LogDebug("coalesced {Count} veth creations into one sendmsg", batch.Count);
+                if (outcomes[i] is { } error)
+                    batch[i].Done.TrySetException(error);
+                else
+                    batch[i].Done.TrySetResult();
             }
-            catch (Exception e)
-            {
-                foreach (var (_, done) in batch)
-                    done.TrySetException(e);
-            }
-            finally
-            {
-                kernelSlots.Release();
-            }
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _created, batch.Count);
+            if (batch.Count > 1)
+                log.LogDebug("coalesced {Count} veth creations into one sendmsg", batch.Count);
+        }
+        catch (Exception e)
+        {
+            foreach (var (_, done) in batch)
+                done.TrySetException(e);
+        }
+        finally
+        {
+            kernelSlots.Release();
         }
     }
 }
