@@ -151,6 +151,8 @@ public sealed class NamespacePoolTests(ITestOutputHelper output) : IDisposable
         Shell.Check("nsenter", $"--net={claim.Netns}", "ip", "link", "del", "eth0");
 
         _pool.WaitFull(claimed: 0); // the housekeeping sweep (every second here) finds it
+        // The sweep forgets the entry first (status shows it gone) and removes its pin right after.
+        SpinWait.SpinUntil(() => !File.Exists(claim.Netns), TimeSpan.FromSeconds(10));
         File.Exists(claim.Netns).Should().BeFalse();
         _pool.Node.Allocations().Should().HaveCount(Size).And.NotContain(a => a.Address == claim.Address.Split('/')[0] && a.Netns == claim.Netns);
         _pool.Pins().Mounts.Should().HaveCount(Size);
