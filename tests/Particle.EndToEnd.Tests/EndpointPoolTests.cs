@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Particle.Daemon.Ipam;
+using Particle.Daemon.Kernel;
 using Particle.EndToEnd.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -78,6 +80,35 @@ public sealed class EndpointPoolTests(ITestOutputHelper output)
         pool.Veths().Should().BeEmpty();
         pool.Attachments().Should().BeEmpty();
         pool.Status().AddressesUsed.Should().Be(8, "only the pool's entries hold addresses");
+    }
+
+    [Fact]
+    public void At_start_an_entry_the_kernel_contradicts_is_removed_and_a_pool_turned_off_gives_every_entry_back()
+    {
+        using var pool = new EndpointPoolNode(target: 4, min: 1, max: 8, refillBatch: 4);
+        var node = pool.Node;
+        pool.WaitFull();
+        var entries = pool.Entries();
+        node.KillDaemon();
+        // A device carrying an entry's host name: journal and kernel disagree about that entry.
+        var victim = entries[0];
+        string clash = HostVethName.For(new AttachmentId(TestNode.NetworkName, victim.ContainerId, victim.IfName));
+        Shell.Check("ip", "-n", node.Namespace, "link", "add", clash, "type", "bridge");
+
+        node.StartDaemon();
+
+        var status = pool.WaitFull();
+        node.Links().Should().NotContain(clash, "the contradicting device was removed");
+        pool.Entries().Should().HaveCount(4).And.NotContain(e => e.ContainerId == victim.ContainerId);
+        status.Refilled.Should().Be(1, "three entries were adopted, one made anew");
+
+        node.KillDaemon();
+        File.WriteAllText(node.ConfigPath, File.ReadAllText(node.ConfigPath)
+            .Replace("\"target\": 4", "\"target\": 0").Replace("\"min\": 1", "\"min\": 0"));
+        node.StartDaemon();
+
+        pool.Status().EndpointPool.Should().BeNull("the pool is off");
+        node.Allocations().Should().BeEmpty("a pool turned off gives its addresses back");
     }
 
     [Fact]
