@@ -1,86 +1,117 @@
 #!/usr/bin/env bash
-# Benchmarks sequential pod ADD and DEL latency of ParticleCni against the reference CNI plugins, in one
-# run on this machine, and prints one table with ratios against the reference:
-#   ref       bridge + host-local from /usr/lib/cni (Debian containernetworking-plugins), CNI 1.0.0
-#   particle  artifacts/bin/particle + particled
-# Also prints the particle binary size and its VERSION start-up time next to the reference bridge's.
+# The burst experiment of the Particle paper (SoCC 2020) on one machine: N pods start at once with C
+# clients, and we measure how long until every one of them is reachable, for four systems in the same
+# run, with ratios against the reference:
+#   ref     the reference bridge + host-local plugins (Debian containernetworking-plugins), CNI 1.0.0
+#   empty   particle + particled, no endpoint pool (every ADD takes the cold path)
+#   warm    particle + particled with a warm endpoint pool (sized for the burst, full before it starts)
+#   claim   particled's pre-wired namespace pool: `particlectl claim` instead of netns + ADD
+# Each (N, C) runs twice: "netns" includes `ip netns add` in every pod's start-up (as a runtime that
+# makes the namespace right before ADD), "pre" creates the namespaces before the clock starts. A claim
+# needs no namespace from the runtime, so it is the same in both (measured in both).
 #
-#   scripts/bench.sh [--pods N] [--out FILE] [--keep-going] [--no-build]
-#     --pods N       pods per contender, created and deleted one after the other (default 100)
-#     --out FILE     also write the results as JSON to FILE
-#     --keep-going   after a failure (ADD, ping or DEL), go on with the remaining pods and contenders
-#                    (default: a contender stops at its first failing ADD and later contenders are
-#                    skipped); the exit status is non-zero after any failure either way
-#     --no-build     do not run scripts/build.sh; use the binaries already in the binary folder
-# PARTICLE_BIN_DIR overrides the binary folder (default artifacts/bin).
+#   scripts/bench.sh [--quick] [--sizes "100 500 1000"] [--concurrency "1 8 32"] [--systems "ref empty warm claim"]
+#                    [--variants "netns pre"] [--sequential-max N] [--out DIR] [--no-build]
+#     --quick        CI smoke: sizes 20, concurrency "1 8"; asserts correctness only (every ADD/claim
+#                    succeeds, distinct addresses, every pod answers ping, every DEL succeeds, nothing
+#                    left behind: links, addresses, namespaces); exit 0 when all of that holds
+#     --sequential-max N   run C=1 only for bursts of at most N pods (default: no limit); one client
+#                    for 1000 pods takes most of an hour on 2 cores
+#     --out DIR      where bench-raw.csv, bench-summary.csv, bench-table.txt and bench-startup.png go
+#                    (default artifacts/bench)
+#     --no-build     use the binaries already in PARTICLE_BIN_DIR (default artifacts/bin)
 #
-# Must run as root. Safety: every network object lives in network namespaces this script creates,
-# all named pbn-<pid>-...; nothing is added to the root namespace; the only traffic is ping from a
-# node namespace to its pods. The EXIT/INT/TERM trap stops the daemon it started (by PID), deletes
-# every pbn-<pid>- namespace and removes the temp dir.
+# Per pod a client (one `bash` started by `xargs -P C` inside the node namespace) records: the
+# `ip netns add` time, the plugin (or particlectl claim) time, and the moment the node first gets a
+# ping reply from the pod's address. Burst wall time = last pod reachable - burst start. Then DEL (or
+# particlectl release) of every pod with the same concurrency, timed per call. p50/p99 are nearest-rank.
+# Also: particled's RSS with N endpoints attached (warm system, largest N) and the plugin's peak RSS
+# (/usr/bin/time -f %M on one ADD).
 #
-# How a contender is measured: a "node" namespace simulates the node (the plugin, and particled, run
-# there). Pod namespaces are created with `ip netns add` BEFORE timing (that cost is printed apart).
-# One bash started inside the node namespace loops over the pods and takes a timestamp
-# ($EPOCHREALTIME, no fork) right before and after each plugin process, so only the plugin process is
-# timed, not `ip netns exec`. One warm-up ADD/DEL pair per contender is not counted. After the ADDs,
-# every pod must be pingable from the node namespace at the address of its ADD result.
+# Kernel limits met at this scale (all systems alike; found by this bench): a Linux bridge takes at most
+# 1023 ports (EXFULL past that), so a network's pods plus its pre-wired namespaces stay below that; one
+# ARP broadcast is flooded to every port, and with ~1000 veth ports the copies overflow the receive
+# backlog (net.core.netdev_max_backlog, 1000) so the last ports never see it, and ~2 neighbour entries per
+# pod pass the kernel-wide ARP table limit (net.ipv4.neigh.default.gc_thresh3, 1024). For bursts of more
+# than 200 pods the bench raises those two limits (never lowers them) and puts the old values back on exit.
 #
-# Extending: a contender is a function bench_<key> that prepares its node namespace and config, then
-# calls measure_sequential; add its key to CONTENDERS.
+# Must run as root. Safety: every network object lives in network namespaces this script creates, named
+# pbn-<pid>-*; nothing is added to the root namespace; the only traffic is ping from a node namespace
+# to its own pods. The EXIT trap stops the daemons it started (by PID), deletes every pbn-<pid>-
+# namespace, unmounts the namespace pool's pins and removes the temp dir.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-pods=100
-out_json=
-keep_going=0
+sizes="100 500 1000"
+concurrency="1 8 32"
+systems="ref empty warm claim"
+variants="netns pre"
+out_dir=$repo/artifacts/bench
 build=1
+quick=0
+sequential_max=0
 while [ $# -gt 0 ]; do
   case $1 in
-    --pods) pods=${2:?--pods needs a number}; shift 2 ;;
-    --pods=*) pods=${1#*=}; shift ;;
-    --out) out_json=${2:?--out needs a file}; shift 2 ;;
-    --out=*) out_json=${1#*=}; shift ;;
-    --keep-going) keep_going=1; shift ;;
+    --quick) quick=1; sizes=20; concurrency="1 8"; shift ;;
+    --sizes) sizes=${2:?}; shift 2 ;;
+    --concurrency) concurrency=${2:?}; shift 2 ;;
+    --systems) systems=${2:?}; shift 2 ;;
+    --variants) variants=${2:?}; shift 2 ;;
+    --out) out_dir=${2:?}; shift 2 ;;
+    --sequential-max) sequential_max=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
-if ! [[ $pods =~ ^[0-9]+$ ]] || [ "$pods" -lt 1 ] || [ "$pods" -gt 5000 ]; then
-  echo "bench.sh: --pods must be a number in 1..5000, got '$pods'" >&2
-  exit 2
-fi
+for n in $sizes; do
+  if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 2000 ]; then echo "bench.sh: sizes must be in 1..2000, got '$n'" >&2; exit 2; fi
+done
+for c in $concurrency; do
+  if ! [[ $c =~ ^[0-9]+$ ]] || [ "$c" -lt 1 ] || [ "$c" -gt 128 ]; then echo "bench.sh: concurrency must be in 1..128, got '$c'" >&2; exit 2; fi
+done
+for s in $systems; do case $s in ref|empty|warm|claim) ;; *) echo "bench.sh: unknown system '$s'" >&2; exit 2 ;; esac; done
+for v in $variants; do case $v in netns|pre) ;; *) echo "bench.sh: unknown variant '$v'" >&2; exit 2 ;; esac; done
 if [ "$(id -u)" != 0 ]; then
   echo "bench.sh must run as root (it creates network namespaces)" >&2
   exit 1
 fi
-if [ -n "$out_json" ]; then
-  case $out_json in /*) ;; *) out_json=$PWD/$out_json ;; esac
-fi
+case $out_dir in /*) ;; *) out_dir=$PWD/$out_dir ;; esac
+max_n=0
+for n in $sizes; do [ "$n" -gt "$max_n" ] && max_n=$n; done
 
-CONTENDERS=(ref particle)
 prefix=pbn-$$
 bin_dir=${PARTICLE_BIN_DIR:-$repo/artifacts/bin}
 ref_dir=/usr/lib/cni
-daemon_pid=
 tmp=
+declare -A daemon_pid=()
+declare -A saved_sysctl=()
+
+stop_daemon() {
+  local pid=${daemon_pid[$1]:-} i
+  [ -n "$pid" ] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid" 2>/dev/null || true
+  daemon_pid[$1]=
+}
 
 cleanup() {
-  local rc=$? ns i
+  local rc=$? ns s pin
   trap - EXIT INT TERM
   set +e
-  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -TERM "$daemon_pid" 2>/dev/null
-    for ((i = 0; i < 50; i++)); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$daemon_pid" 2>/dev/null
+  for s in "${!daemon_pid[@]}"; do stop_daemon "$s"; done
+  if [ -n "$tmp" ] && [ -d "$tmp/claim/pool" ]; then
+    for pin in "$tmp"/claim/pool/*; do [ -e "$pin" ] && umount -l "$pin" 2>/dev/null; rm -f "$pin"; done
   fi
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-"); do
-    ip netns del "$ns" 2>/dev/null
-  done
+  ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-" | xargs -r -P 4 -n 16 sh -c 'for n; do ip netns del "$n"; done' sh 2>/dev/null
   [ -n "$tmp" ] && rm -rf "$tmp"
+  for s in "${!saved_sysctl[@]}"; do sysctl -q -w "$s=${saved_sysctl[$s]}"; done
   exit "$rc"
 }
 trap cleanup EXIT
@@ -88,6 +119,19 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 tmp=$(mktemp -d "/tmp/$prefix-XXXXXX")
+mkdir -p "$out_dir"
+
+# raise_sysctl KEY VALUE: sets KEY to VALUE when it is lower, remembering the old value for the exit trap.
+raise_sysctl() {
+  local old
+  old=$(sysctl -n "$1")
+  if [ "$old" -lt "$2" ]; then saved_sysctl[$1]=$old; sysctl -q -w "$1=$2"; echo "bench: $1 raised from $old to $2 for this run"; fi
+}
+if [ "$max_n" -gt 200 ]; then
+  raise_sysctl net.core.netdev_max_backlog $((max_n * 4))
+  raise_sysctl net.ipv4.neigh.default.gc_thresh2 $((max_n * 4))
+  raise_sysctl net.ipv4.neigh.default.gc_thresh3 $((max_n * 8))
+fi
 
 # ---------------------------------------------------------------- dependencies and binaries
 bash scripts/install-deps.sh
@@ -99,347 +143,296 @@ if [ "$build" = 1 ]; then
     exit 1
   fi
 fi
-for f in "$bin_dir/particle" "$bin_dir/particled" "$ref_dir/bridge" "$ref_dir/host-local"; do
-  if [ ! -x "$f" ]; then
-    echo "bench.sh: missing $f (run scripts/build.sh, or drop --no-build)" >&2
-    exit 1
-  fi
+for f in "$bin_dir/particle" "$bin_dir/particled" "$bin_dir/particlectl" "$ref_dir/bridge" "$ref_dir/host-local"; do
+  [ -x "$f" ] || { echo "bench.sh: missing $f (run scripts/build.sh, or drop --no-build)" >&2; exit 1; }
 done
 
-# ---------------------------------------------------------------- helpers
-now_ns() { local t=$EPOCHREALTIME; echo $(( ${t/./} * 1000 )); }
+failures=0
+fail() { failures=$((failures + 1)); echo "  FAIL $*" >&2; }
 
-# stats FILE COLUMN: "<n> <median ms> <p99 ms>" of the nanosecond values in COLUMN (nearest-rank p99;
-# median of an even count is the mean of the two middle values); "0 - -" when FILE has none.
-stats() {
-  local file=$1 col=$2
-  awk -v c="$col" '{print $c}' "$file" 2>/dev/null | sort -n | awk '
+# ---------------------------------------------------------------- the client scripts
+# start.sh SYSTEM VARIANT RUN I: one pod's start-up, inside the node namespace. Appends
+# "<i> <rc> <netns ns> <add ns> <ready epoch ns> <address> <netns path>" to $OUT/start.
+cat >"$tmp/start.sh" <<'EOF'
+#!/usr/bin/env bash
+set -u
+sys=$1 variant=$2 run=$3 i=$4
+ns=$PREFIX-r$run-p$i path=/run/netns/$PREFIX-r$run-p$i
+t_ns=0 rc=0 addr=-
+if [ "$sys" = claim ]; then
+  t0=$EPOCHREALTIME
+  "$CTL" --socket "$SOCK" claim --network "$NET" >"$OUT/add-$i.out" 2>"$OUT/add-$i.err"; rc=$?
+  t1=$EPOCHREALTIME
+  [[ $(<"$OUT/add-$i.out") =~ \"netns\":\ *\"([^\"]+)\" ]] && path=${BASH_REMATCH[1]}
+else
+  if [ "$variant" = netns ]; then
+    t0=$EPOCHREALTIME
+    ip netns add "$ns" || rc=90
+    t1=$EPOCHREALTIME
+    t_ns=$(( (${t1/./} - ${t0/./}) * 1000 ))
+  fi
+  t0=$EPOCHREALTIME
+  if [ "$rc" = 0 ]; then
+    CNI_COMMAND=ADD CNI_CONTAINERID=$PREFIX-r$run-c$i CNI_NETNS=$path CNI_IFNAME=eth0 CNI_PATH=$CNI_PATH_DIR \
+      "$PLUGIN" <"$CONF" >"$OUT/add-$i.out" 2>"$OUT/add-$i.err"; rc=$?
+  fi
+  t1=$EPOCHREALTIME
+fi
+t_add=$(( (${t1/./} - ${t0/./}) * 1000 ))
+ready=0
+if [ "$rc" = 0 ] && [[ $(<"$OUT/add-$i.out") =~ \"address\":\ *\"([0-9.]+)/ ]]; then
+  addr=${BASH_REMATCH[1]}
+  for try in 1 2 3 4 5; do
+    if ping -c1 -W1 -q "$addr" >/dev/null 2>&1; then ready=$EPOCHREALTIME; ready=$(( ${ready/./} * 1000 )); break; fi
+  done
+  [ "$ready" = 0 ] && rc=91
+elif [ "$rc" = 0 ]; then
+  rc=92
+fi
+echo "$i $rc $t_ns $t_add $ready $addr $path" >>"$OUT/start"
+EOF
+
+# stop.sh SYSTEM RUN I NETNS: one pod's DEL (or release); appends "<i> <rc> <del ns>" to $OUT/stop.
+cat >"$tmp/stop.sh" <<'EOF'
+#!/usr/bin/env bash
+set -u
+sys=$1 run=$2 i=$3 path=$4
+t0=$EPOCHREALTIME
+if [ "$sys" = claim ]; then
+  "$CTL" --socket "$SOCK" release --netns "$path" >"$OUT/del-$i.out" 2>"$OUT/del-$i.err"; rc=$?
+else
+  CNI_COMMAND=DEL CNI_CONTAINERID=$PREFIX-r$run-c$i CNI_NETNS=$path CNI_IFNAME=eth0 CNI_PATH=$CNI_PATH_DIR \
+    "$PLUGIN" <"$CONF" >"$OUT/del-$i.out" 2>"$OUT/del-$i.err"; rc=$?
+fi
+t1=$EPOCHREALTIME
+echo "$i $rc $(( (${t1/./} - ${t0/./}) * 1000 ))" >>"$OUT/stop"
+EOF
+
+# ---------------------------------------------------------------- the systems
+# Each system has a node namespace pbn-<pid>-<sys>; particle systems a particled of their own in it
+# (nsenter --net keeps it in the host mount namespace, so the namespace pool's pins are visible).
+declare -A subnet=([ref]=10.201.0.0/20 [empty]=10.202.0.0/20 [warm]=10.203.0.0/20 [claim]=10.204.0.0/20)
+declare -A label=([ref]="bridge+host-local" [empty]="particle (empty pool)" [warm]="particle (warm pool)" [claim]="pre-wired claim")
+pool_size=$((max_n + max_n / 4 + 8))
+
+start_system() {
+  local s=$1 dir=$tmp/$1 node=$prefix-$1 i
+  mkdir -p "$dir"
+  ip netns add "$node"
+  ip -n "$node" link set lo up
+  if [ "$s" = ref ]; then
+    mkdir -p "$dir/host-local"
+    jq -cn --arg dir "$dir/host-local" --arg subnet "${subnet[ref]}" '{cniVersion: "1.0.0", name: "benchref", type: "bridge",
+      bridge: "pbr0", isGateway: true, ipam: {type: "host-local", ranges: [[{subnet: $subnet}]], dataDir: $dir}}' >"$dir/plugin.conf"
+    return 0
+  fi
+  local pools='{}'
+  case $s in
+    warm) pools=$(jq -cn --argjson n "$pool_size" '{endpointPool: {target: $n, min: $n, max: $n, refillBatch: 64, idleShrinkSeconds: 0}}') ;;
+    claim) pools=$(jq -cn --argjson n "$max_n" --arg folder "$dir/pool" '{namespacePool: {size: $n, folder: $folder}}') ;;
+  esac
+  jq -n --arg state "$dir/state" --arg sock "$dir/particled.sock" --arg subnet "${subnet[$s]}" --arg br "pb${s:0:2}0" \
+    --argjson pools "$pools" '{stateDir: $state, socketPath: $sock, pendingDeleteScanSeconds: 5,
+    networks: [{name: "bench", subnet: $subnet, bridge: $br, mtu: 1500} + $pools]}' >"$dir/particled.json"
+  jq -cn --arg state "$dir/state" --arg sock "$dir/particled.sock" '{cniVersion: "1.0.0", name: "bench",
+    type: "particle", socket: $sock, stateDir: $state}' >"$dir/plugin.conf"
+  nsenter --net="/run/netns/$node" "$bin_dir/particled" --config "$dir/particled.json" >"$dir/particled.log" 2>&1 &
+  daemon_pid[$s]=$!
+  for ((i = 0; i < 100; i++)); do
+    [ -S "$dir/particled.sock" ] && return 0
+    kill -0 "${daemon_pid[$s]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  sed 's/^/    particled: /' "$dir/particled.log" >&2
+  fail "[$s] particled did not start"
+  return 1
+}
+
+# status SYSTEM: particled's NODESTATUS of the bench network, as JSON.
+status() { "$bin_dir/particlectl" --socket "$tmp/$1/particled.sock" status --json | jq -c '.[0]'; }
+
+# wait_ready SYSTEM: the pools are full and nothing retired waits for deletion (bounded: 120 s).
+wait_ready() {
+  local s=$1 i st
+  [ "$s" = ref ] && return 0
+  for ((i = 0; i < 1200; i++)); do
+    st=$(status "$s") || { sleep 0.1; continue; }
+    if jq -e '(.endpointPool == null or (.endpointPool.free >= .endpointPool.target and .endpointPool.filling == 0))
+        and (.namespacePool == null or (.namespacePool.free == .namespacePool.size and .namespacePool.filling == 0))
+        and ((.retiredPending // 0) == 0)' <<<"$st" >/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "[$s] pools not ready after 120 s: $st"
+  return 1
+}
+
+# check_clean SYSTEM: nothing of the burst is left: no pod veth on the node, no address held by a pod.
+check_clean() {
+  local s=$1 node=$prefix-$1 left st
+  left=$(ip -n "$node" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -cE '^(veth|pc|pz)' || true)
+  if [ "$s" = claim ]; then
+    # the pool's own free namespaces keep their veths (pc*): exactly one per free pooled namespace
+    st=$(status claim)
+    left=$(( left - $(jq '.namespacePool.free' <<<"$st") ))
+    [ "$(jq '.namespacePool.claimed' <<<"$st")" = 0 ] || fail "[claim] namespaces still claimed after release: $st"
+  elif [ "$s" != ref ]; then
+    st=$(status "$s")
+    [ "$(jq '.attachmentsInUse' <<<"$st")" = 0 ] || fail "[$s] addresses still held by pods after DEL: $st"
+  else
+    local held
+    held=$(find "$tmp/ref/host-local" -type f -name '10.*' | wc -l)
+    [ "$held" = 0 ] || fail "[ref] host-local still holds $held address(es) after DEL"
+  fi
+  [ "$left" = 0 ] || fail "[$s] $left pod veth(s) left on the node after DEL"
+}
+
+# ---------------------------------------------------------------- one burst
+stats() {  # stats FILE COLUMN -> "<n> <p50 ms> <p99 ms>" of nanosecond values; "0 - -" when none
+  awk -v c="$2" '{print $c}' "$1" 2>/dev/null | sort -n | awk '
     { v[NR] = $1 }
     END {
       if (NR == 0) { print "0 - -"; exit }
-      med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      r = int(0.99 * NR); if (r < 0.99 * NR) r++; if (r < 1) r = 1
-      printf "%d %.2f %.2f\n", NR, med / 1e6, v[r] / 1e6
+      r50 = int(0.5 * NR); if (r50 < 0.5 * NR) r50++; if (r50 < 1) r50 = 1
+      r99 = int(0.99 * NR); if (r99 < 0.99 * NR) r99++; if (r99 < 1) r99 = 1
+      printf "%d %.2f %.2f\n", NR, v[r50] / 1e6, v[r99] / 1e6
     }'
 }
 
-# The per-call timing loop, run by one bash inside the node namespace.
-cat >"$tmp/harness.sh" <<'EOF'
-#!/usr/bin/env bash
-# harness.sh VERB PLUGIN CNI_PATH CONF NS_PREFIX CONTAINER_PREFIX FIRST LAST OUTDIR STOP_ON_FAIL
-# Appends "<i> <exit code> <nanoseconds>" per call to OUTDIR/VERB.times.
-set -u
-verb=$1 plugin=$2 cni_path=$3 conf=$4 ns_prefix=$5 cid_prefix=$6 first=$7 last=$8 out=$9 stop=${10}
-for ((i = first; i <= last; i++)); do
-  t0=$EPOCHREALTIME
-  CNI_COMMAND=$verb CNI_CONTAINERID=$cid_prefix$i CNI_NETNS=/run/netns/$ns_prefix$i CNI_IFNAME=eth0 \
-    CNI_PATH=$cni_path "$plugin" <"$conf" >"$out/$verb-$i.out" 2>"$out/$verb-$i.err"
-  rc=$?
-  t1=$EPOCHREALTIME
-  echo "$i $rc $(( (${t1/./} - ${t0/./}) * 1000 ))" >>"$out/$verb.times"
-  if [ "$rc" != 0 ] && [ "$stop" = 1 ]; then break; fi
-done
-exit 0
-EOF
+run=0
+summary=$out_dir/bench-summary.csv
+raw=$out_dir/bench-raw.csv
+echo "system,variant,pods,concurrency,ok,add_p50_ms,add_p99_ms,netns_p50_ms,del_p50_ms,del_p99_ms,wall_s,pods_per_s" >"$summary"
+echo "system,variant,pods,concurrency,pod,rc,netns_ms,add_ms,ready_ms,del_ms" >"$raw"
+declare -A W  # W[sys.variant.n.c] = wall seconds, and ADD/DEL p50 for ratios
 
-# Pings, from inside the node namespace, every "<i> <address>" line of stdin; prints the failures.
-cat >"$tmp/pinger.sh" <<'EOF'
-#!/usr/bin/env bash
-set -u
-while read -r i addr; do
-  ok=0
-  for try in 1 2; do
-    if ping -c1 -W1 -q "$addr" >/dev/null 2>&1; then ok=1; break; fi
-  done
-  [ "$ok" = 1 ] || echo "$i $addr"
-done
-exit 0
-EOF
-
-netns_add_times=$tmp/netns-add.times
-: >"$netns_add_times"
-
-# make_pod_namespaces FIRST LAST: pbn-<pid>-p<i>, each `ip netns add` timed into netns-add.times.
-make_pod_namespaces() {
-  local i t0 t1
-  for ((i = $1; i <= $2; i++)); do
-    t0=$(now_ns)
-    ip netns add "$prefix-p$i"
-    t1=$(now_ns)
-    echo "$i 0 $((t1 - t0))" >>"$netns_add_times"
-  done
-}
-
-delete_pod_namespaces() {
-  local i
-  for ((i = $1; i <= $2; i++)); do ip netns del "$prefix-p$i" 2>/dev/null || true; done
-}
-
-declare -A R  # results: R[<key>.<field>]
-failures_total=0
-
-# fail KEY MESSAGE: counts and prints one failure of contender KEY.
-fail() {
-  R[$1.failures]=$(( ${R[$1.failures]:-0} + 1 ))
-  failures_total=$((failures_total + 1))
-  echo "  FAIL [$1] $2" >&2
-}
-
-# first_line FILE: a short description of what a failed plugin call printed.
-first_line() {
-  local s
-  s=$( (jq -r '.msg // empty' "$1" 2>/dev/null || true) | head -1)
-  [ -n "$s" ] || s=$(head -c 300 "$1" 2>/dev/null | tr '\n' ' ')
-  echo "$s"
-}
-
-# measure_sequential KEY NODE_NS PLUGIN CNI_PATH CONF: warm-up pair, N timed ADDs, ping check, N timed
-# DELs. Fills R[KEY.add.*], R[KEY.del.*], R[KEY.failures]; returns 1 on any failure.
-measure_sequential() {
-  local key=$1 node=$2 plugin=$3 cni_path=$4 conf=$5
-  local dir=$tmp/$key stop=$((1 - keep_going)) limit cid="$prefix-$key-" i rc addr n med p99 line verb
-  mkdir -p "$dir/warm" "$dir/run"
-  R[$key.failures]=${R[$key.failures]:-0}
-  limit=$((60 + pods * 15))  # bounds each harness run; a single call never takes anywhere near 15 s
-
-  # warm-up (pod 0, not counted)
-  make_pod_namespaces 0 0 || { fail "$key" "ip netns add failed"; return 1; }
-  for verb in ADD DEL; do
-    touch "$dir/warm/$verb.times"
-    timeout --foreground "$limit" ip netns exec "$node" bash "$tmp/harness.sh" "$verb" "$plugin" "$cni_path" "$conf" \
-      "$prefix-p" "$cid" 0 0 "$dir/warm" 0 || true
-    read -r i rc _ <"$dir/warm/$verb.times" || rc=missing
-    [ "$rc" = 0 ] || fail "$key" "warm-up $verb exited $rc: $(first_line "$dir/warm/$verb-0.out") $(head -c 300 "$dir/warm/$verb-0.err" 2>/dev/null)"
-  done
-  delete_pod_namespaces 0 0
-  if [ "${R[$key.failures]}" != 0 ] && [ "$keep_going" = 0 ]; then return 1; fi
-
-  make_pod_namespaces 1 "$pods" || { fail "$key" "ip netns add failed"; delete_pod_namespaces 1 "$pods"; return 1; }
-
-  # timed ADDs
-  timeout --foreground "$limit" ip netns exec "$node" bash "$tmp/harness.sh" ADD "$plugin" "$cni_path" "$conf" \
-    "$prefix-p" "$cid" 1 "$pods" "$dir/run" "$stop" || fail "$key" "ADD harness did not finish within ${limit}s"
-  touch "$dir/run/ADD.times"
-  : >"$dir/addresses"
-  for ((i = 1; i <= pods; i++)); do
-    line=$(awk -v i="$i" '$1 == i' "$dir/run/ADD.times")
-    if [ -z "$line" ]; then
-      [ "$keep_going" = 1 ] && fail "$key" "pod $i: ADD not run"
-      continue
-    fi
-    read -r _ rc _ <<<"$line"
-    if [ "$rc" != 0 ]; then
-      fail "$key" "pod $i: ADD exited $rc: $(first_line "$dir/run/ADD-$i.out") $(head -c 300 "$dir/run/ADD-$i.err")"
-      continue
-    fi
-    addr=$(jq -r '.ips[0].address // empty' "$dir/run/ADD-$i.out" 2>/dev/null | cut -d/ -f1)
-    if [ -z "$addr" ]; then
-      fail "$key" "pod $i: ADD result has no address: $(head -c 300 "$dir/run/ADD-$i.out")"
-      continue
-    fi
-    echo "$i $addr" >>"$dir/addresses"
-  done
-  awk '$2 == 0' "$dir/run/ADD.times" >"$dir/add-ok.times"
-  read -r n med p99 < <(stats "$dir/add-ok.times" 3)
-  R[$key.add.n]=$n R[$key.add.p50]=$med R[$key.add.p99]=$p99
-  R[$key.addresses]=$(awk 'END {print NR}' "$dir/addresses")
-  if [ "$(sort -u -k2,2 "$dir/addresses" | awk 'END {print NR}')" != "${R[$key.addresses]}" ]; then
-    fail "$key" "two pods got the same address"
+burst() {  # burst SYSTEM VARIANT N C
+  local s=$1 v=$2 n=$3 c=$4 dir node=$prefix-$1 t0 i rc n_ok add_n add50 add99 ns_n ns50 ns99 del_n del50 del99 wall last
+  run=$((run + 1))
+  dir=$tmp/$s/run$run
+  mkdir -p "$dir"
+  : >"$dir/start"; : >"$dir/stop"
+  wait_ready "$s" || return 0
+  if [ "$v" = pre ] && [ "$s" != claim ]; then
+    seq 1 "$n" | sed "s/^/$prefix-r$run-p/" | xargs -P 4 -n 16 sh -c 'for n; do ip netns add "$n"; done' sh
   fi
-
-  # correctness: every pod answers ping from the node namespace
-  if [ -s "$dir/addresses" ]; then
-    timeout --foreground $((30 + pods * 5)) ip netns exec "$node" bash "$tmp/pinger.sh" <"$dir/addresses" >"$dir/ping-failures" \
-      || fail "$key" "ping check did not finish"
-    while read -r i addr; do fail "$key" "pod $i: no ping reply from $addr"; done <"$dir/ping-failures"
-    R[$key.ping_ok]=$(( ${R[$key.addresses]} - $(awk 'END {print NR}' "$dir/ping-failures") ))
-  else
-    R[$key.ping_ok]=0
+  export PREFIX=$prefix OUT=$dir CTL=$bin_dir/particlectl SOCK=$tmp/$s/particled.sock NET=bench CONF=$tmp/$s/plugin.conf
+  if [ "$s" = ref ]; then export PLUGIN=$ref_dir/bridge CNI_PATH_DIR=$ref_dir; else export PLUGIN=$bin_dir/particle CNI_PATH_DIR=$bin_dir; fi
+  t0=$EPOCHREALTIME; t0=$(( ${t0/./} * 1000 ))
+  seq 1 "$n" | timeout --foreground $((120 + n * 2)) nsenter --net="/run/netns/$node" xargs -P "$c" -n 1 bash "$tmp/start.sh" "$s" "$v" "$run" \
+    || fail "[$s $v N=$n C=$c] start-up burst did not finish"
+  # particled's RSS with every pod of the largest burst attached
+  if [ "$s" = warm ] && [ "$n" = "$max_n" ] && [ -z "${rss_kb:-}" ]; then
+    rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/${daemon_pid[warm]}/status")
+    rss_pods=$n
   fi
+  n_ok=$(awk '$2 == 0' "$dir/start" | wc -l)
+  while read -r i rc _ _ _ addr _; do
+    [ "$rc" = 0 ] || fail "[$s $v N=$n C=$c] pod $i: rc $rc ($(head -c 200 "$dir/add-$i.out" 2>/dev/null) $(head -c 200 "$dir/add-$i.err" 2>/dev/null))"
+  done <"$dir/start"
+  [ "$(wc -l <"$dir/start")" = "$n" ] || fail "[$s $v N=$n C=$c] only $(wc -l <"$dir/start") of $n pods reported"
+  [ "$(awk '$2 == 0 {print $6}' "$dir/start" | sort | uniq -d | wc -l)" = 0 ] || fail "[$s $v N=$n C=$c] two pods got the same address"
+  last=$(awk '$2 == 0 && $5 > m {m = $5} END {printf "%.0f\n", m}' "$dir/start")
+  wall=$(awk -v a="$t0" -v b="$last" 'BEGIN { printf "%.3f", (b > a ? b - a : 0) / 1e9 }')
 
-  # timed DELs, for every pod whose ADD ran (also a failed one: DEL must cope)
-  local last
-  last=$(awk '$1 > m {m = $1} END {print m + 0}' "$dir/run/ADD.times")
-  timeout --foreground "$limit" ip netns exec "$node" bash "$tmp/harness.sh" DEL "$plugin" "$cni_path" "$conf" \
-    "$prefix-p" "$cid" 1 "$last" "$dir/run" 0 || fail "$key" "DEL harness did not finish within ${limit}s"
-  touch "$dir/run/DEL.times"
-  while read -r i rc _; do
-    [ "$rc" = 0 ] || fail "$key" "pod $i: DEL exited $rc: $(first_line "$dir/run/DEL-$i.out") $(head -c 300 "$dir/run/DEL-$i.err")"
-  done <"$dir/run/DEL.times"
-  awk '$2 == 0' "$dir/run/DEL.times" >"$dir/del-ok.times"
-  read -r n med p99 < <(stats "$dir/del-ok.times" 3)
-  R[$key.del.n]=$n R[$key.del.p50]=$med R[$key.del.p99]=$p99
-
-  # after DEL no pod may keep its eth0
-  for ((i = 1; i <= pods; i++)); do
-    if ip -n "$prefix-p$i" link show eth0 >/dev/null 2>&1; then fail "$key" "pod $i: eth0 still exists after DEL"; fi
-  done
-  delete_pod_namespaces 1 "$pods"
-  [ "${R[$key.failures]}" = 0 ]
-}
-
-# ---------------------------------------------------------------- contenders
-# (a) the reference: bridge + host-local, host-local's dataDir in the temp dir.
-bench_ref() {
-  local node=$prefix-refnode conf=$tmp/ref.conf
-  R[ref.label]=bridge+host-local
-  ip netns add "$node"
-  ip -n "$node" link set lo up
-  mkdir -p "$tmp/host-local"
-  jq -cn --arg dir "$tmp/host-local" '{cniVersion: "1.0.0", name: "benchref", type: "bridge", bridge: "pbr0",
-    isGateway: true, ipam: {type: "host-local", ranges: [[{subnet: "10.201.0.0/16"}]], dataDir: $dir}}' >"$conf"
-  local rc=0
-  measure_sequential ref "$node" "$ref_dir/bridge" "$ref_dir" "$conf" || rc=1
-  ip netns del "$node"
-  return $rc
-}
-
-# (b) particle + particled, the daemon running in the node namespace.
-bench_particle() {
-  local node=$prefix-ptnode dir=$tmp/pt i rc=0
-  R[particle.label]=particle
-  mkdir -p "$dir/state"
-  ip netns add "$node"
-  ip -n "$node" link set lo up
-  jq -n --arg state "$dir/state" --arg sock "$dir/particled.sock" '{stateDir: $state, socketPath: $sock,
-    networks: [{name: "benchpt", subnet: "10.202.0.0/16", bridge: "pbp0", mtu: 1500}]}' >"$dir/particled.json"
-  jq -cn --arg state "$dir/state" --arg sock "$dir/particled.sock" '{cniVersion: "1.0.0", name: "benchpt",
-    type: "particle", socket: $sock, stateDir: $state}' >"$dir/plugin.conf"
-
-  ip netns exec "$node" "$bin_dir/particled" --config "$dir/particled.json" >"$dir/particled.log" 2>&1 &
-  daemon_pid=$!
-  for ((i = 0; i < 100; i++)); do
-    [ -S "$dir/particled.sock" ] && break
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ ! -S "$dir/particled.sock" ]; then
-    fail particle "particled did not create its socket within 10 s; its log:"
-    sed 's/^/    /' "$dir/particled.log" >&2
-    rc=1
-  else
-    measure_sequential particle "$node" "$bin_dir/particle" "$bin_dir" "$dir/plugin.conf" || rc=1
+  awk '{print $1, $7}' "$dir/start" | timeout --foreground $((120 + n * 2)) nsenter --net="/run/netns/$node" \
+    xargs -P "$c" -n 2 bash "$tmp/stop.sh" "$s" "$run" || fail "[$s $v N=$n C=$c] DEL burst did not finish"
+  while read -r i rc _; do [ "$rc" = 0 ] || fail "[$s $v N=$n C=$c] pod $i: DEL rc $rc $(head -c 200 "$dir/del-$i.out")"; done <"$dir/stop"
+  if [ "$s" != claim ]; then
+    seq 1 "$n" | sed "s/^/$prefix-r$run-p/" | xargs -P 4 -n 16 sh -c 'for n; do ip netns del "$n" 2>/dev/null; done' sh
   fi
-  if kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -TERM "$daemon_pid"
-    for ((i = 0; i < 100; i++)); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$daemon_pid" 2>/dev/null; then
-      fail particle "particled did not stop within 10 s of SIGTERM"
-      kill -KILL "$daemon_pid" 2>/dev/null || true
-      rc=1
-    fi
-  elif [ $rc = 0 ]; then
-    fail particle "particled exited during the benchmark; its log:"
-    tail -20 "$dir/particled.log" | sed 's/^/    /' >&2
-    rc=1
-  fi
-  wait "$daemon_pid" 2>/dev/null || true
-  daemon_pid=
-  if [ $rc = 1 ] && [ -s "$dir/particled.log" ]; then
-    grep -iE 'fail|error|warn' "$dir/particled.log" | head -10 | sed 's/^/    particled: /' >&2 || true
-  fi
-  ip netns del "$node"
-  return $rc
-}
+  wait_ready "$s" && check_clean "$s"
 
-# startup BINARY: median ms of 200 `CNI_COMMAND=VERSION BINARY </dev/null` runs.
-startup() {
-  local b=$1 f=$tmp/startup.$RANDOM i t0 t1
-  if command -v hyperfine >/dev/null; then
-    (cd "$tmp" && CNI_COMMAND=VERSION hyperfine -N --runs 200 --warmup 10 --style none \
-      --export-json "$f.json" -- "$b" >/dev/null 2>&1 </dev/null) || { echo "-"; return; }
-    jq -r '.results[0].median * 1000 | . * 100 | round / 100 | tostring' "$f.json"
-  else
-    : >"$f"
-    for ((i = 0; i < 210; i++)); do
-      t0=$(date +%s%N)
-      CNI_COMMAND=VERSION "$b" </dev/null >/dev/null 2>&1
-      t1=$(date +%s%N)
-      [ "$i" -ge 10 ] && echo "$i 0 $((t1 - t0))" >>"$f"
-    done
-    stats "$f" 3 | awk '{print $2}'
-  fi
+  read -r add_n add50 add99 < <(awk '$2 == 0' "$dir/start" | stats /dev/stdin 4)
+  read -r ns_n ns50 ns99 < <(awk '$2 == 0 && $3 > 0' "$dir/start" | stats /dev/stdin 3)
+  read -r del_n del50 del99 < <(awk '$2 == 0' "$dir/stop" | stats /dev/stdin 3)
+  local rate
+  rate=$(awk -v n="$n_ok" -v w="$wall" 'BEGIN { if (w > 0) printf "%.1f", n / w; else print "-" }')
+  echo "$s,$v,$n,$c,$n_ok,$add50,$add99,$ns50,$del50,$del99,$wall,$rate" >>"$summary"
+  W[$s.$v.$n.$c.wall]=$wall W[$s.$v.$n.$c.add]=$add50 W[$s.$v.$n.$c.add99]=$add99 W[$s.$v.$n.$c.del]=$del50 W[$s.$v.$n.$c.del99]=$del99 W[$s.$v.$n.$c.rate]=$rate
+  join -a1 <(sort -k1,1 "$dir/start") <(sort -k1,1 "$dir/stop") | awk -v s="$s" -v v="$v" -v n="$n" -v c="$c" -v t0="$t0" '
+    { ready = ($5 > 0) ? ($5 - t0) / 1e6 : ""; del = (NF >= 9) ? $9 / 1e6 : ""
+      printf "%s,%s,%d,%d,%d,%d,%.3f,%.3f,%s,%s\n", s, v, n, c, $1, $2, $3 / 1e6, $4 / 1e6, ready, del }' >>"$raw"
+  printf '  %-22s %-5s N=%-5s C=%-3s ok %5s  ADD p50 %8s p99 %8s  DEL p50 %8s  wall %8s s  %8s pods/s\n' \
+    "${label[$s]}" "$v" "$n" "$c" "$n_ok" "$add50" "$add99" "$del50" "$wall" "$rate"
 }
 
 # ---------------------------------------------------------------- run
 started=$(date -Is)
-kernel=$(uname -r)
-cpus=$(nproc)
-echo "bench: $started, kernel $kernel, $cpus CPUs, $pods pods sequential," \
-  "containernetworking-plugins $(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null || echo '?')," \
-  "particle $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "bench: $started, kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), sizes [$sizes]," \
+  "concurrency [$concurrency], systems [$systems], containernetworking-plugins" \
+  "$(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null || echo '?'), particle $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
+for s in $systems; do start_system "$s" || exit 1; done
 
-ran=()
-for key in "${CONTENDERS[@]}"; do
-  echo "running $key ..."
-  ran+=("$key")
-  if ! "bench_$key"; then
-    echo "  $key: ${R[$key.failures]:-?} failure(s)" >&2
-    [ "$keep_going" = 1 ] || { echo "  stopping (use --keep-going to run the remaining contenders)" >&2; break; }
-  fi
+# the plugin's peak RSS: one extra ADD/DEL on the warm (or empty) system, under /usr/bin/time
+peak_kb=-
+for s in warm empty; do
+  [[ " $systems " == *" $s "* ]] || continue
+  wait_ready "$s"
+  ip netns add "$prefix-rss"
+  peak_kb=$(CNI_COMMAND=ADD CNI_CONTAINERID=rss CNI_NETNS=/run/netns/$prefix-rss CNI_IFNAME=eth0 CNI_PATH=$bin_dir \
+    nsenter --net="/run/netns/$prefix-$s" /usr/bin/time -f %M "$bin_dir/particle" <"$tmp/$s/plugin.conf" 2>&1 >/dev/null | tail -1)
+  CNI_COMMAND=DEL CNI_CONTAINERID=rss CNI_NETNS=/run/netns/$prefix-rss CNI_IFNAME=eth0 CNI_PATH=$bin_dir \
+    "$bin_dir/particle" <"$tmp/$s/plugin.conf" >/dev/null 2>&1 || fail "[$s] RSS probe DEL failed"
+  ip netns del "$prefix-rss"
+  break
 done
 
-read -r netns_n netns_p50 netns_p99 < <(stats "$netns_add_times" 3)
-particle_size=$(stat -c %s "$bin_dir/particle")
-particled_size=$(stat -c %s "$bin_dir/particled")
-bridge_size=$(stat -c %s "$ref_dir/bridge")
-echo "measuring start-up (CNI_COMMAND=VERSION, 200 runs) ..."
-particle_start=$(startup "$bin_dir/particle")
-bridge_start=$(startup "$ref_dir/bridge")
-
-# ratio A B: A/B formatted 0.00x, "-" when either is missing.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2fx\n", a / b }'; }
-
-echo
-echo "ParticleCni bench $started  kernel $kernel  cpus $cpus  pods $pods (sequential; ms per plugin call)"
-printf '%-19s %9s %9s %9s %9s %16s %16s\n' contender "ADD p50" "ADD p99" "DEL p50" "DEL p99" "ADD p50 vs ref" "DEL p50 vs ref"
-for key in "${ran[@]}"; do
-  printf '%-19s %9s %9s %9s %9s %16s %16s\n' "${R[$key.label]}" "${R[$key.add.p50]:--}" "${R[$key.add.p99]:--}" \
-    "${R[$key.del.p50]:--}" "${R[$key.del.p99]:--}" \
-    "$(ratio "${R[$key.add.p50]:--}" "${R[ref.add.p50]:--}")" "$(ratio "${R[$key.del.p50]:--}" "${R[ref.del.p50]:--}")"
-done
-echo "ip netns add: p50 $netns_p50 ms, p99 $netns_p99 ms ($netns_n namespaces, not part of ADD)"
-echo "binary size: particle $particle_size bytes ($(awk -v s="$particle_size" 'BEGIN{printf "%.1f", s/1048576}') MiB)," \
-  "particled $particled_size bytes, reference bridge $bridge_size bytes"
-echo "start-up (CNI_COMMAND=VERSION, median of 200): particle $particle_start ms, reference bridge $bridge_start ms" \
-  "($(ratio "$particle_start" "$bridge_start"))"
-for key in "${ran[@]}"; do
-  echo "$key: ${R[$key.add.n]:-0}/$pods ADD ok, ${R[$key.ping_ok]:-0}/$pods pingable, ${R[$key.del.n]:-0}/$pods DEL ok," \
-    "${R[$key.failures]:-0} failure(s)"
-done
-
-if [ -n "$out_json" ]; then
-  {
-    for key in "${ran[@]}"; do
-      jq -cn --arg key "$key" --arg lbl "${R[$key.label]}" \
-        --arg ap50 "${R[$key.add.p50]:--}" --arg ap99 "${R[$key.add.p99]:--}" --arg an "${R[$key.add.n]:-0}" \
-        --arg dp50 "${R[$key.del.p50]:--}" --arg dp99 "${R[$key.del.p99]:--}" --arg dn "${R[$key.del.n]:-0}" \
-        --arg ping "${R[$key.ping_ok]:-0}" --arg fails "${R[$key.failures]:-0}" \
-        --arg refadd "${R[ref.add.p50]:--}" --arg refdel "${R[ref.del.p50]:--}" '
-        def num: if . == "-" then null else tonumber end;
-        def ratio(a; b): if (a | num) == null or (b | num) == null or (b | num) == 0 then null
-                         else ((a | num) / (b | num) * 100 | round / 100) end;
-        {key: $key, "label": $lbl,
-         add: {ok: ($an | tonumber), p50Ms: ($ap50 | num), p99Ms: ($ap99 | num)},
-         del: {ok: ($dn | tonumber), p50Ms: ($dp50 | num), p99Ms: ($dp99 | num)},
-         pingable: ($ping | tonumber), failures: ($fails | tonumber),
-         addP50VsRef: ratio($ap50; $refadd), delP50VsRef: ratio($dp50; $refdel)}'
+for n in $sizes; do
+  for c in $concurrency; do
+    for v in $variants; do
+      if [ "$c" = 1 ] && [ "$sequential_max" -gt 0 ] && [ "$n" -gt "$sequential_max" ]; then continue; fi
+      for s in $systems; do burst "$s" "$v" "$n" "$c"; done
     done
-  } | jq -s --arg date "$started" --arg kernel "$kernel" --argjson cpus "$cpus" --argjson pods "$pods" \
-      --arg np50 "$netns_p50" --arg np99 "$netns_p99" \
-      --argjson psize "$particle_size" --argjson pdsize "$particled_size" --argjson bsize "$bridge_size" \
-      --arg pstart "$particle_start" --arg bstart "$bridge_start" --argjson failures "$failures_total" '
-      def num: if . == "-" then null else tonumber end;
-      {date: $date, kernel: $kernel, cpus: $cpus, pods: $pods, mode: "sequential",
-       netnsAdd: {p50Ms: ($np50 | num), p99Ms: ($np99 | num)},
-       contenders: .,
-       binaries: {particleBytes: $psize, particledBytes: $pdsize, bridgeBytes: $bsize,
-                  particleStartupMs: ($pstart | num), bridgeStartupMs: ($bstart | num)},
-       failures: $failures}' >"$out_json"
-  echo "results written to $out_json"
-fi
+  done
+done
 
-if [ "$failures_total" != 0 ]; then
-  echo "bench: $failures_total failure(s)" >&2
+# ---------------------------------------------------------------- table, plot
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2fx\n", a / b }'; }
+{
+  echo "ParticleCni burst bench $started  kernel $(uname -r)  cpus $(nproc)  (ms per call; wall = until every pod answers ping)"
+  printf '%-22s %-5s %5s %3s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n' system netns N C "ADD p50" "ADD p99" "DEL p50" "DEL p99" "wall s" "pods/s" \
+    "ADD/ref" "DEL/ref" "speed/ref"
+  for n in $sizes; do for c in $concurrency; do for v in $variants; do for s in $systems; do
+    k=$s.$v.$n.$c r=ref.$v.$n.$c
+    [ -n "${W[$k.wall]:-}" ] || continue
+    printf '%-22s %-5s %5s %3s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n' "${label[$s]}" "$v" "$n" "$c" "${W[$k.add]}" "${W[$k.add99]}" \
+      "${W[$k.del]}" "${W[$k.del99]}" "${W[$k.wall]}" "${W[$k.rate]}" "$(ratio "${W[$k.add]}" "${W[$r.add]:--}")" \
+      "$(ratio "${W[$k.del]}" "${W[$r.del]:--}")" "$(ratio "${W[$r.wall]:--}" "${W[$k.wall]}")"
+  done; done; done; done
+  echo "speed/ref = reference wall time / this system's wall time for the same N, C and variant (higher is better)"
+  echo "particled RSS with ${rss_pods:-?} pods attached (warm pool): $(awk -v k="${rss_kb:-}" 'BEGIN { if (k == "") print "-"; else printf "%.1f MiB", k / 1024 }')"
+  echo "plugin peak RSS (one ADD, /usr/bin/time): $(awk -v k="$peak_kb" 'BEGIN { if (k !~ /^[0-9]+$/) print "-"; else printf "%.1f MiB", k / 1024 }')"
+} | tee "$out_dir/bench-table.txt"
+
+if command -v gnuplot >/dev/null && [ "$quick" = 0 ]; then
+  c_plot=$(echo "$concurrency" | awk '{print $NF}')
+  for s in $systems; do for v in $variants; do
+    awk -F, -v s="$s" -v v="$v" -v c="$c_plot" '$1 == s && $2 == v && $4 == c {print $3, $11}' "$summary" | sort -n >"$tmp/plot-$s-$v.dat"
+  done; done
+  {
+    echo "set terminal pngcairo size 1400,560 font ',11'"
+    echo "set output '$out_dir/bench-startup.png'"
+    echo "set multiplot layout 1,2 title 'Burst start-up: time until every pod answers ping ($c_plot clients, $(nproc) CPUs)'"
+    for v in $variants; do
+      [ "$v" = netns ] && echo "set title 'with ip netns add per pod'" || echo "set title 'namespaces made before the burst'"
+      echo "set xlabel 'pods in the burst'; set ylabel 'seconds'; set key left top; set grid"
+      plots=()
+      for s in $systems; do plots+=("'$tmp/plot-$s-$v.dat' using 1:2 with linespoints lw 2 title '${label[$s]}'"); done
+      (IFS=,; echo "plot ${plots[*]}")
+    done
+    echo "unset multiplot"
+  } >"$tmp/plot.gp"
+  gnuplot "$tmp/plot.gp" && echo "plot: $out_dir/bench-startup.png"
+fi
+echo "raw numbers: $raw; summary: $summary"
+
+for s in $systems; do
+  if [ -n "${daemon_pid[$s]:-}" ] && ! kill -0 "${daemon_pid[$s]}" 2>/dev/null; then fail "[$s] particled died during the bench"; fi
+done
+if [ "$failures" != 0 ]; then
+  echo "bench: $failures failure(s)" >&2
   exit 1
 fi
+echo "bench: every pod started, answered ping and was deleted; nothing left behind"

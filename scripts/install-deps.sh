@@ -3,7 +3,7 @@
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq, curl,
 # hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
 # runc and busybox-static for the tests that run real containers, etcd for the cluster store, iperf3
-# and bc for the overlay benchmark.
+# and bc for the overlay benchmark, gnuplot and time for bench.sh.
 set -euo pipefail
 
 need=()
@@ -17,6 +17,8 @@ command -v iptables >/dev/null || need+=(iptables)   # the chained portmap and f
 command -v containerd >/dev/null || need+=(containerd)   # the end-to-end test with a real runtime
 command -v runc >/dev/null || need+=(runc)
 command -v podman >/dev/null || need+=(podman)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)   # bench.sh's start-up plot (PNG)
+[ -x /usr/bin/time ] || need+=(time)                   # bench.sh's peak RSS of the plugin (time -v)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)   # a static /bin/busybox: the containers' root filesystem
 command -v etcd >/dev/null || need+=(etcd-server)      # etcd cluster store tests and scripts/cluster.sh --backend etcd run a real etcd in a namespace
 command -v etcdctl >/dev/null || need+=(etcd-client)   # tests observe what the store wrote with etcdctl

@@ -134,6 +134,7 @@ public static class DaemonHost
         }
 
         using var poolLevels = PoolMetrics.Register(new NamespacePoolLevels(service.Pools));
+        using var endpointLevels = PoolMetrics.Register(new EndpointPoolLevels(service));
 
         using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
         try
@@ -156,7 +157,7 @@ public static class DaemonHost
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         readiness.MarkLoaded();
         // Pools fill in the background: the socket already serves cold ADDs while they do.
-        var filling = service.Pools.FillAsync(stop.Token);
+        var filling = service.RunBackgroundAsync(stop.Token);
         var following = overlay?.RunAsync(TimeSpan.FromSeconds(5), stop.Token) ?? Task.CompletedTask;
         log.LogInformation("particled ready: {Networks} network(s), state in {StateDir}", settings.Networks.Count, settings.StateDir);
 

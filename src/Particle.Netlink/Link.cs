@@ -32,4 +32,7 @@ public sealed record Link
     public uint? OperState { get; init; }
 
     public VxlanInfo? Vxlan { get; init; }
+
+    /// <summary>IFLA_GROUP: the device group (0 is the default group).</summary>
+    public uint Group { get; init; }
 }

@@ -22,6 +22,7 @@ internal static class LinkParser
         MacAddress? mac = null;
         int? master = null, parent = null, netnsId = null;
         uint? operState = null;
+        uint group = 0;
         VxlanInfo? vxlan = null;
         AttributeReader attributes = message.Attributes(Ifla.IfInfoMsgSize);
         while (attributes.TryRead(out ushort type, out ReadOnlySpan<byte> value))
@@ -37,6 +38,7 @@ internal static class LinkParser
                 case Ifla.LINK_NETNSID: netnsId = AttributeReader.I32(value); break;
                 case Ifla.OPERSTATE: operState = AttributeReader.U8(value); break;
                 case Ifla.LINKINFO: (kind, vxlan) = ParseLinkInfo(value); break;
+                case Ifla.GROUP: group = AttributeReader.U32(value); break;
             }
         }
         link = new Link
@@ -53,6 +55,7 @@ internal static class LinkParser
             LinkNetnsId = netnsId,
             OperState = operState,
             Vxlan = vxlan,
+            Group = group,
         };
         return true;
     }

@@ -154,6 +154,38 @@ public sealed partial class NetlinkBatch
         return End(start, Rtm.SETLINK, $"#{index} netns {ns.Path}");
     }
 
+    /// <summary>ip link set dev #INDEX netns NS name NAME: moved and renamed in one request (the kernel takes
+    /// IFLA_IFNAME as the name in the target namespace). The device arrives down and without addresses.</summary>
+    public NetlinkBatch MoveTo(int index, NetworkNamespace ns, string name)
+    {
+        int start = BeginSetLink(index);
+        _writer.AttributeI32(Ifla.NET_NS_FD, ns.Fd);
+        _writer.AttributeString(Ifla.IFNAME, name);
+        return End(start, Rtm.SETLINK, $"#{index} netns {ns.Path} name {name}");
+    }
+
+    /// <summary>ip link set dev #INDEX group GROUP</summary>
+    public NetlinkBatch SetGroup(int index, uint group)
+    {
+        int start = BeginSetLink(index);
+        _writer.AttributeU32(Ifla.GROUP, group);
+        return End(start, Rtm.SETLINK, $"#{index} group {group}");
+    }
+
+    /// <summary>ip link del group GROUP: every device of the group in one unregister, so the kernel's
+    /// per-unregister synchronisation (RCU grace periods, the device-free barrier) is paid once for all.</summary>
+    public NetlinkBatch DeleteGroup(uint group)
+    {
+        if (group == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(group), "group 0 is every device's default group");
+        }
+        int start = Begin(Rtm.DELLINK, 0);
+        _writer.IfInfoMsg(0);
+        _writer.AttributeU32(Ifla.GROUP, group);
+        return End(start, Rtm.DELLINK, $"group {group}");
+    }
+
     /// <summary>ip link set dev #INDEX name NAME</summary>
     public NetlinkBatch Rename(int index, string name)
     {

@@ -60,6 +60,35 @@ public sealed partial class NetlinkBatch
         }
     }
 
+    /// <summary>Sends everything collected so far and empties the batch, and reports each request's own outcome
+    /// (null: it succeeded) instead of throwing: for requests of independent callers sent together.
+    /// Peer-up requests for other namespaces are not supported here.</summary>
+    public NetlinkException?[] CommitEach()
+    {
+        if (_owner is null)
+        {
+            throw new InvalidOperationException("this batch is not attached to a socket");
+        }
+        if (_peersToBringUp.Count > 0)
+        {
+            throw new InvalidOperationException("CommitEach cannot bring veth peers up in other namespaces; use Commit");
+        }
+        var outcomes = new NetlinkException?[_requests.Count];
+        try
+        {
+            if (_requests.Count > 0)
+            {
+                _owner.Execute(this, outcomes);
+            }
+            return outcomes;
+        }
+        finally
+        {
+            _requests.Clear();
+            _writer.Clear();
+        }
+    }
+
     /// <summary>The bytes that Commit would send, stamped with consecutive sequence numbers.</summary>
     internal ReadOnlySpan<byte> Encode(uint firstSeq, uint portId)
     {

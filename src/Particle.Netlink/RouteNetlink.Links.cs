@@ -58,6 +58,26 @@ public sealed partial class RouteNetlink
     /// <inheritdoc cref="NetlinkBatch.SetNamespace"/>
     public void SetNamespace(int index, NetworkNamespace ns) => Single(b => b.SetNamespace(index, ns));
 
+    /// <inheritdoc cref="NetlinkBatch.MoveTo"/>
+    public void MoveTo(int index, NetworkNamespace ns, string name) => Single(b => b.MoveTo(index, ns, name));
+
+    /// <inheritdoc cref="NetlinkBatch.SetGroup"/>
+    public void SetGroup(int index, uint group) => Single(b => b.SetGroup(index, group));
+
+    /// <summary>ip link del group GROUP; false when no device was in it.</summary>
+    public bool DeleteGroup(uint group)
+    {
+        try
+        {
+            Single(b => b.DeleteGroup(group));
+            return true;
+        }
+        catch (NetlinkException e) when (e.IsNotFound)
+        {
+            return false;
+        }
+    }
+
     /// <inheritdoc cref="NetlinkBatch.Rename"/>
     public void Rename(int index, string name) => Single(b => b.Rename(index, name));
 

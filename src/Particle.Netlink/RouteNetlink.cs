@@ -59,6 +59,17 @@ public sealed partial class RouteNetlink : IDisposable
 
     internal void Execute(NetlinkBatch batch)
     {
+        NetlinkException? first = Execute(batch, null);
+        if (first is not null)
+        {
+            throw first;
+        }
+    }
+
+    /// <summary>Sends the batch; every request's outcome lands in <paramref name="outcomes"/> when given.
+    /// Returns the first failure.</summary>
+    internal NetlinkException? Execute(NetlinkBatch batch, NetlinkException?[]? outcomes)
+    {
         IReadOnlyList<BatchRequest> requests = batch.Requests;
         NetlinkException? first = null;
         lock (_lock)
@@ -78,7 +89,7 @@ public sealed partial class RouteNetlink : IDisposable
                 _socket.Send(batch.Writer.WrittenSpan[requests[from].Start..requests[to - 1].End]);
                 try
                 {
-                    ReadAcks(batch, from, to, firstSeq, ref first);
+                    ReadAcks(batch, from, to, firstSeq, ref first, outcomes);
                 }
                 catch (InvalidDataException e)
                 {
@@ -87,13 +98,10 @@ public sealed partial class RouteNetlink : IDisposable
                 from = to;
             }
         }
-        if (first is not null)
-        {
-            throw first;
-        }
+        return first;
     }
 
-    private void ReadAcks(NetlinkBatch batch, int from, int to, uint firstSeq, ref NetlinkException? first)
+    private void ReadAcks(NetlinkBatch batch, int from, int to, uint firstSeq, ref NetlinkException? first, NetlinkException?[]? outcomes)
     {
         int pending = to - from;
         while (pending > 0)
@@ -109,12 +117,17 @@ public sealed partial class RouteNetlink : IDisposable
                 }
                 pending--;
                 (int errno, string? extAck) = ParseError(message);
-                if (errno != 0 && first is null)
+                if (errno != 0 && (first is null || outcomes is not null))
                 {
                     BatchRequest request = batch.Requests[from + (int)offset];
                     bool inBatch = batch.Requests.Count > 1;
-                    first = new NetlinkException(errno, request.Operation, request.Object, extAck,
+                    var error = new NetlinkException(errno, request.Operation, request.Object, extAck,
                         inBatch ? from + (int)offset : null, batch.Requests.Count);
+                    first ??= error;
+                    if (outcomes is not null)
+                    {
+                        outcomes[from + (int)offset] = error;
+                    }
                 }
             }
         }

@@ -62,6 +62,9 @@ public sealed class ChainTests : IDisposable
 
         _node.Allocations().Should().BeEmpty();
         _node.Links().Should().NotContain(l => l.StartsWith(HostVethName.Prefix) || l.StartsWith("bwp"));
+        _node.Links(pod).Should().NotContain("eth0");
+        // DEL retires the pair (renamed pz*, off the bridge); particled's background deleter removes it shortly.
+        SpinWait.SpinUntil(() => _node.Links(pod).SequenceEqual(["lo"]), TimeSpan.FromSeconds(10));
         _node.Links(pod).Should().Equal("lo");
         Shell.Check("ip", "netns", "exec", _node.Namespace, "iptables-save").Should().NotContain(address);
     }

@@ -50,6 +50,72 @@ public sealed class KernelBatchTests
     }
 
     [Fact]
+    public void Commit_each_reports_every_request_on_its_own_and_throws_nothing()
+    {
+        using var host = new TempNamespace();
+        using var pod = new TempNamespace();
+        using RouteNetlink nl = host.OpenNetlink();
+        nl.CreateBridge("taken", up: false);
+        NetlinkBatch batch = nl.Batch()
+            .CreateVeth(new VethSpec { Name = "pa0", PeerName = "eth0", PeerNamespace = pod.Namespace })
+            .CreateVeth(new VethSpec { Name = "taken", PeerName = "eth1", PeerNamespace = pod.Namespace })
+            .CreateVeth(new VethSpec { Name = "pa2", PeerName = "eth2", PeerNamespace = pod.Namespace });
+
+        var outcomes = batch.CommitEach();
+
+        outcomes.Should().HaveCount(3);
+        outcomes[0].Should().BeNull();
+        outcomes[1]!.IsExists.Should().BeTrue();
+        outcomes[1]!.BatchIndex.Should().Be(1);
+        outcomes[2].Should().BeNull();
+        batch.Count.Should().Be(0, "the batch is emptied");
+        nl.GetLink("pa2").Should().NotBeNull();
+        using RouteNetlink inside = pod.OpenNetlink();
+        inside.GetLink("eth1").Should().BeNull();
+        inside.GetLink("eth2").Should().NotBeNull();
+    }
+
+    [Fact]
+    public void Group_delete_removes_every_pair_of_the_group_and_nothing_else()
+    {
+        using var host = new TempNamespace();
+        using var pod = new TempNamespace();
+        using RouteNetlink nl = host.OpenNetlink();
+        for (int i = 0; i < 5; i++)
+        {
+            nl.CreateVeth(new VethSpec { Name = $"pg{i}", PeerName = $"eth{i}", PeerNamespace = pod.Namespace });
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            nl.SetGroup(nl.GetLink($"pg{i}")!.Index, 4242);
+        }
+        nl.GetLink("pg0")!.Group.Should().Be(4242u);
+        nl.GetLink("pg4")!.Group.Should().Be(0u);
+
+        nl.DeleteGroup(4242).Should().BeTrue();
+
+        nl.DumpLinks().Select(l => l.Name).Should().Contain("pg4").And.NotContain(["pg0", "pg1", "pg2", "pg3"]);
+        using RouteNetlink inside = pod.OpenNetlink();
+        inside.DumpLinks().Select(l => l.Name).Should().BeEquivalentTo(["lo", "eth4"], "a veth's peer goes with it");
+        nl.DeleteGroup(4242).Should().BeFalse("the group is empty now");
+    }
+
+    [Fact]
+    public void Move_to_another_namespace_renames_in_the_same_request()
+    {
+        using var host = new TempNamespace();
+        using var pod = new TempNamespace();
+        using RouteNetlink nl = host.OpenNetlink();
+        nl.CreateVeth(new VethSpec { Name = "pm0", PeerName = "pm0p" });
+
+        nl.MoveTo(nl.GetLink("pm0p")!.Index, pod.Namespace, "eth0");
+
+        nl.GetLink("pm0p").Should().BeNull();
+        using RouteNetlink inside = pod.OpenNetlink();
+        inside.GetLink("eth0")!.Kind.Should().Be("veth");
+    }
+
+    [Fact]
     public void Hundreds_of_veths_in_one_batch()
     {
         using var host = new TempNamespace();

@@ -149,6 +149,32 @@ public sealed class LinkEncodingTests
     }
 
     [Fact]
+    public void Move_to_a_namespace_carries_the_new_name_in_the_same_request()
+    {
+        using NetworkNamespace ns = NetworkNamespace.Current();
+        var batch = new NetlinkBatch(null).MoveTo(5, ns, "eth0");
+
+        Hex.From(batch.Encode(1, 0)).Should().Be(Hex.Of(
+            "34000000 1300 0500 01000000 00000000 00 00 0000 05000000 00000000 00000000",
+            "0800 1c00 " + Hex.U32(ns.Fd),
+            "0900 0300 6574683000 000000"));                 // IFLA_IFNAME "eth0"
+    }
+
+    [Fact]
+    public void Group_set_and_group_delete()
+    {
+        var batch = new NetlinkBatch(null).SetGroup(5, 0x50435a).DeleteGroup(0x50435a);
+
+        Hex.From(batch.Encode(1, 0)).Should().Be(Hex.Of(
+            "28000000 1300 0500 01000000 00000000 00 00 0000 05000000 00000000 00000000",
+            "0800 1b00 5a435000",                            // IFLA_GROUP
+            "28000000 1100 0500 02000000 00000000 00 00 0000 00000000 00000000 00000000",  // RTM_DELLINK, index 0
+            "0800 1b00 5a435000"));
+        var zero = () => new NetlinkBatch(null).DeleteGroup(0);
+        zero.Should().Throw<ArgumentOutOfRangeException>("group 0 holds every device by default");
+    }
+
+    [Fact]
     public void Get_and_dump_requests()
     {
         Hex.From(RouteNetlink.DumpRequest(Wire.Rtm.GETLINK, Wire.Ifla.IfInfoMsgSize, 0).WrittenSpan)

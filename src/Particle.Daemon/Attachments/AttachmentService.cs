@@ -27,9 +27,22 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     private readonly ConcurrentDictionary<string, Link> _bridges = new(StringComparer.Ordinal);
     private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
     private NamespacePools? _pools;
+    private readonly EndpointPools _endpoints = new(settings, ipam, log);
+    private readonly Graveyard _graveyard = new(node, log);
+    private VethCoalescer? _coalescer;
+    private VethCoalescer Veths => _coalescer ?? throw new InvalidOperationException("Recover() has not run");
 
     /// <summary>The pre-wired namespace pools; they exist once <see cref="Recover"/> has run.</summary>
     public NamespacePools Pools => _pools ?? throw new InvalidOperationException("Recover() has not run");
+
+    /// <summary>
+    /// Background work until <paramref name="stop"/>: the namespace pools' fillers, the endpoint pools'
+    /// fillers, and the deletion of veth pairs DEL retired.
+    /// </summary>
+    public Task RunBackgroundAsync(CancellationToken stop) => Task.WhenAll(
+        Pools.FillAsync(stop),
+        _endpoints.FillAsync(stop),
+        Task.Run(() => _graveyard.RunAsync(_kernelSlots, stop), CancellationToken.None));
 
     /// <summary>
     /// Brings the node to a consistent state before any request is served: bridges in place, addresses
@@ -46,12 +59,16 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             log.LogInformation("network {Network}: bridge {Bridge} {Gateway}/{Prefix}, pods {First}-{Last}",
                 network.Name, network.Bridge, network.Gateway, network.Subnet.PrefixLength, network.Range.First, network.Range.Last);
         }
+        _coalescer = new VethCoalescer(node, _kernelSlots, log);
+        // Pairs a DEL retired before a crash: their addresses are already released.
+        _graveyard.DeleteAll();
         ReleaseVanished(out var links);
         RemoveOrphans(links);
         CarryOutPendingDeletes();
+        _endpoints.Recover(node);
         ipam.Compact();
         // After the attachments' recovery, so a pool entry whose veth vanished has already lost its address.
-        _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log);
+        _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log, _graveyard);
         _pools.Recover();
         foreach (var network in settings.Networks.Values)
         {
@@ -83,7 +100,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
                 Verbs.List => List(request),
                 Verbs.Claim => Pools.Claim(request),
                 Verbs.Release => await Pools.ReleaseAsync(request, cancel),
-                Verbs.NodeStatus => NodeStatusView.Enrich(Pools.Status(), settings, node),
+                Verbs.NodeStatus => NodeStatusView.Enrich(NodeStatus(), settings, node),
                 Verbs.Events => DaemonEvents.Answer(request),
                 _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
             };
@@ -141,39 +158,54 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             log.LogInformation("{Id}: ADD on pooled namespace {Netns} ({Ms:F2} ms)", id, netnsPath, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(pooled);
         }
-        var allocation = ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
+        // An endpoint pool entry has its address reserved and journaled already; without one, the cold path.
+        var entry = _endpoints.Take(network.Name);
+        var allocation = entry ?? ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
             $"network \"{network.Name}\" has no free address left in {network.Range.First}-{network.Range.Last}");
         WiredPod? wired = null;
         try
         {
             var bridge = _bridges[network.Name];
-            wired = await OnNodeAsync(() => Wire(bridge, pod, network, hostName, id.IfName, allocation), cancel);
-            await ipam.CommitAsync(allocation);
-            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            wired = await WireAsync(bridge, pod, network, hostName, id.IfName, allocation.Address, cancel);
+            if (entry is not null)
+                allocation = ipam.Rebind(entry, id, netnsPath);
+            else
+                await ipam.CommitAsync(allocation);
+            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}{Pooled} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
+                entry is null ? "" : " (endpoint pool)", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(ResultBuilder.For(network, bridge, wired, netnsPath, allocation.Address));
         }
         catch (Exception e)
         {
             if (wired is not null)
                 PodInterface.Unwire(node, hostName);
-            ipam.Release(allocation);
+            if (entry is not null && allocation == entry)
+                _endpoints.Return(entry);
+            else
+                ipam.Release(allocation);
             log.LogWarning("{Id}: ADD failed, address {Address} released: {Error}", id, allocation.Address, e.Message);
             throw;
         }
     }
 
-    private WiredPod Wire(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName,
-        Allocation allocation)
+    /// <summary>
+    /// ADD's kernel work: the pair is created through the coalescer (concurrent ADDs share one sendmsg),
+    /// then the pod side is configured under a kernel slot.
+    /// </summary>
+    private async Task<WiredPod> WireAsync(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName,
+        System.Net.IPAddress address, CancellationToken cancel)
     {
+        var spec = PodInterface.Spec(bridge, pod, network, hostName, ifName);
         try
         {
-            return PodInterface.Wire(node, bridge, pod, network, hostName, ifName, allocation.Address);
+            await Veths.CreateAsync(spec);
         }
-        catch (InterfaceExistsException e)
+        catch (NetlinkException e) when (e.IsExists)
         {
-            throw new AttachmentFailure(ErrorCodes.AlreadyExists, e.Message, e.InnerException!.Message);
+            var exists = PodInterface.Exists(node, pod, spec, e);
+            throw new AttachmentFailure(ErrorCodes.AlreadyExists, exists.Message, e.Message);
         }
+        return await OnNodeAsync(() => PodInterface.ConfigurePod(node, pod, network, spec, address), cancel);
     }
 
     private async Task<DaemonResponse> DelAsync(DaemonRequest request, CancellationToken cancel)
@@ -195,12 +227,14 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             return DaemonResponse.Success();
         }
         string hostName = HostVethName.For(id);
-        bool removed = await OnNodeAsync(() => PodInterface.Unwire(node, hostName), cancel);
         var allocation = ipam.Find(id);
+        // A runtime may send DEL without CNI_NETNS; the ADD's namespace is where the pod end was put.
+        string? netns = string.IsNullOrEmpty(request.Netns) ? allocation?.Netns : request.Netns;
+        bool removed = await OnNodeAsync(() => Retire(hostName, netns, id.IfName), cancel);
         if (allocation is not null)
             ipam.Release(allocation);
         log.LogInformation("{Id}: DEL {Address}{Removed} ({Ms:F2} ms)", id, allocation?.Address.ToString() ?? "(no address)",
-            removed ? $", removed {hostName}" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            removed ? $", retired {hostName}" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return DaemonResponse.Success();
     }
 
@@ -283,6 +317,57 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
     }
 
     /// <summary>
+    /// DEL's kernel work: the pair is retired (detached from the bridge, renamed, left to the background
+    /// deleter) rather than deleted, which would cost ~20 ms of synchronous kernel work. Once the host end
+    /// is off the bridge the pod can no longer use its address, so the address may be released.
+    /// </summary>
+    private bool Retire(string hostName, string? netnsPath, string ifName)
+    {
+        NetworkNamespace? pod = null;
+        if (!string.IsNullOrEmpty(netnsPath))
+        {
+            try
+            {
+                pod = NetworkNamespace.Open(netnsPath);
+                if (pod.Inode == _nodeNamespaceInode)
+                {
+                    pod.Dispose();
+                    pod = null;
+                }
+            }
+            catch (Exception e) when (e is LinuxException or NotANetworkNamespaceException)
+            {
+                // Gone already (the runtime removed it first): the kernel took the pair with it.
+            }
+        }
+        using (pod)
+            return _graveyard.Retire(hostName, pod, ifName);
+    }
+
+    /// <summary>The endpoint pools' levels; in use counts the network's attachments, pooled or not.</summary>
+    public IEnumerable<PoolLevel> EndpointPoolLevels() =>
+        settings.Networks.Keys
+            .Select(name => (name, status: _endpoints.Status(name)))
+            .Where(n => n.status is not null)
+            .Select(n => new PoolLevel(n.name, PoolKinds.Endpoint, n.status!.Free, AttachmentsInUse(n.name), n.status.Target));
+
+    private int AttachmentsInUse(string network) =>
+        ipam.List(network).Count(a => !EndpointPool.IsEntry(a.Id) && !Pools.Owns(a.Id));
+
+    private DaemonResponse NodeStatus()
+    {
+        var status = Pools.Status();
+        foreach (var network in status.Networks ?? [])
+        {
+            network.EndpointPool = _endpoints.Status(network.Name);
+            network.AttachmentsInUse = AttachmentsInUse(network.Name);
+            network.RetiredPending = _graveyard.Pending;
+            (network.VethBatches, network.VethCreations) = Veths.Counts;
+        }
+        return status;
+    }
+
+    /// <summary>
     /// A bridge that was deleted (or lost its gateway, or went down) is put back, and the host veths of
     /// attachments it carried, which the kernel detached when it deleted the bridge, are enslaved to the new
     /// one, before <see cref="ReleaseVanished"/> would take them for attachments that are gone.
@@ -342,8 +427,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         // hand it out twice. (Before the pools exist, at start, they are treated like any attachment.)
         // The host veth is the proof that the pod's namespace lives: the kernel removes a veth pair when
         // the namespace of either end dies, whatever path the runtime gave (/proc/PID/ns/net dies with the
-        // task while a bind mount can keep the namespace).
-        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true && skip?.Contains(a.Id.Network) != true))
+        // task while a bind mount can keep the namespace). Endpoint pool entries own no device by design.
+        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true && !EndpointPool.IsEntry(a.Id) && skip?.Contains(a.Id.Network) != true))
         {
             var bridge = _bridges[allocation.Id.Network];
             if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)

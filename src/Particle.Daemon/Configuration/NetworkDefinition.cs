@@ -32,14 +32,19 @@ public sealed partial record NetworkDefinition(
         int mtu = overlayMtu ?? config.Mtu ?? NetworkConfig.DefaultMtu;
         if (mtu is < 576 or > 65535)
             throw new ConfigException($"{where}: mtu {mtu} is outside 576..65535");
+        var namespacePool = NamespacePoolSettings.From(config.NamespacePool, where, range.Count);
         return new NetworkDefinition(config.Name, subnet, gateway, range, config.Bridge, mtu)
         {
-            NamespacePool = NamespacePoolSettings.From(config.NamespacePool, where, range.Count),
+            NamespacePool = namespacePool,
+            EndpointPool = EndpointPoolSettings.From(config.EndpointPool, where, range.Count - namespacePool.Size),
         };
     }
 
     /// <summary>The pre-wired namespace pool of this network (size 0: none).</summary>
     public NamespacePoolSettings NamespacePool { get; init; } = NamespacePoolSettings.Off;
+
+    /// <summary>The endpoint pool of this network (target 0: none).</summary>
+    public EndpointPoolSettings EndpointPool { get; init; } = EndpointPoolSettings.Off;
 
     /// <summary>Whether <paramref name="address"/> may be handed to a pod (in range, not the gateway).</summary>
     public bool IsAssignable(IPAddress address) => Range.Contains(address) && !address.Equals(Gateway);

@@ -53,6 +53,8 @@ public sealed class NetworkConfig
     public VxlanConfig? Vxlan { get; set; }
     /// <summary>Pre-wired network namespaces kept ready for claims (docs/namespace-pool.md); off when absent.</summary>
     public NamespacePoolConfig? NamespacePool { get; set; }
+    /// <summary>Addresses reserved and journaled ahead of ADDs (docs/performance.md); off when absent.</summary>
+    public EndpointPoolConfig? EndpointPool { get; set; }
 }
 
 /// <summary>How many pre-wired namespaces a network keeps free, and where they are bind-mounted.</summary>
@@ -63,4 +65,19 @@ public sealed class NamespacePoolConfig
     /// <summary>Free namespaces kept wired; 0 turns the pool off.</summary>
     public int Size { get; set; }
     public string Folder { get; set; } = DefaultFolder;
+}
+
+/// <summary>How many ready endpoints a network keeps for CNI ADDs, and how that number moves with load.</summary>
+public sealed class EndpointPoolConfig
+{
+    /// <summary>Free entries kept ready while ADDs come; 0 turns the pool off.</summary>
+    public int Target { get; set; } = 64;
+    /// <summary>Floor the pool shrinks to after <see cref="IdleShrinkSeconds"/> without an ADD.</summary>
+    public int Min { get; set; } = 16;
+    /// <summary>Ceiling the working target grows to when a burst empties the pool.</summary>
+    public int Max { get; set; } = 256;
+    /// <summary>Entries made per refill round (one journal fsync each round).</summary>
+    public int RefillBatch { get; set; } = 16;
+    /// <summary>Seconds without an ADD before the pool shrinks to <see cref="Min"/>; 0 never shrinks.</summary>
+    public int IdleShrinkSeconds { get; set; } = 300;
 }

@@ -70,6 +70,20 @@ public sealed class AllocationJournal : IDisposable
         }
     }
 
+    /// <summary>Several records in one write: a crash of the daemon (not of the machine) keeps all or none.</summary>
+    public void Append(JournalRecord first, JournalRecord second)
+    {
+        byte[] a = Serialize(first), b = Serialize(second);
+        var lines = new byte[a.Length + b.Length];
+        a.CopyTo(lines, 0);
+        b.CopyTo(lines, a.Length);
+        lock (_gate)
+        {
+            _stream.Write(lines);
+            RecordsSinceRewrite += 2;
+        }
+    }
+
     /// <summary>Completes once every record appended before the call is on disk.</summary>
     public Task FlushAsync()
     {

@@ -112,6 +112,45 @@ public sealed class IpamStore : IDisposable
         return _journal.FlushAsync();
     }
 
+    /// <summary>Makes several reservations durable with one fsync (an endpoint pool's refill batch).</summary>
+    public Task CommitManyAsync(IReadOnlyList<Allocation> allocations)
+    {
+        lock (_gate)
+        {
+            foreach (var allocation in allocations)
+            {
+                if (_allocations.GetValueOrDefault(allocation.Id) != allocation)
+                    throw new InvalidOperationException($"{allocation.Id} was released before it was committed");
+                allocation.Committed = true;
+                _journal.Append(ToRecord(JournalRecord.AddOp, allocation));
+            }
+        }
+        return _journal.FlushAsync();
+    }
+
+    /// <summary>
+    /// Hands the committed address of <paramref name="entry"/> (an endpoint pool's) to <paramref name="id"/>:
+    /// the release of the entry and the new allocation go to the journal in one write, without waiting for
+    /// an fsync. That is enough: the write is in the kernel's page cache when this returns, so a crash of
+    /// the daemon keeps it; a crash of the machine loses it only together with every veth and namespace it
+    /// could describe, and recovery releases an address whose interface is gone (docs/performance.md).
+    /// </summary>
+    public Allocation Rebind(Allocation entry, AttachmentId id, string? netns)
+    {
+        lock (_gate)
+        {
+            if (_allocations.GetValueOrDefault(entry.Id) != entry || !entry.Committed)
+                throw new InvalidOperationException($"{entry.Id} is not a committed allocation");
+            if (_allocations.ContainsKey(id))
+                throw new InvalidOperationException($"{id} already holds an address");
+            var allocation = new Allocation(id, entry.Address, netns, DateTimeOffset.UtcNow) { Committed = true };
+            _allocations.Remove(entry.Id);
+            _allocations[id] = allocation;
+            _journal.Append(ToRecord(JournalRecord.DelOp, entry), ToRecord(JournalRecord.AddOp, allocation));
+            return allocation;
+        }
+    }
+
     /// <summary>
     /// Gives the address back. The release is journaled but not waited for: if it is lost in a crash,
     /// recovery finds the attachment's interface gone and releases the address again.

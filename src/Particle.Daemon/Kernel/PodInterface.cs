@@ -21,23 +21,48 @@ public static class PodInterface
     public static WiredPod Wire(RouteNetlink node, Link bridge, NetworkNamespace pod, NetworkDefinition network,
         string hostName, string ifName, IPAddress address)
     {
-        var hostMac = MacAddress.Random();
-        var podMac = MacAddress.Random();
+        var spec = Spec(bridge, pod, network, hostName, ifName);
         try
         {
-            CreateVeth(node, bridge, pod, network, hostName, ifName, hostMac, podMac);
+            node.CreateVeth(spec);
         }
         catch (NetlinkException e) when (e.IsExists)
         {
-            throw new InterfaceExistsException(node.GetLink(hostName) is null
-                ? $"interface {ifName} already exists in {pod.Path}"
-                : $"host interface {hostName} already exists on the node", e);
+            throw Exists(node, pod, spec, e);
         }
+        return ConfigurePod(node, pod, network, spec, address);
+    }
+
+    /// <summary>The pair ADD creates: peer born in the pod namespace, host end up on the bridge, random MACs.</summary>
+    public static VethSpec Spec(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName) => new()
+    {
+        Name = hostName,
+        PeerName = ifName,
+        Mtu = network.Mtu,
+        Mac = MacAddress.Random(),
+        PeerMac = MacAddress.Random(),
+        PeerNamespace = pod,
+        MasterIndex = bridge.Index,
+        Up = true,
+    };
+
+    /// <summary>Which of the two names an EEXIST from creating <paramref name="spec"/> was about.</summary>
+    public static InterfaceExistsException Exists(RouteNetlink node, NetworkNamespace pod, VethSpec spec, NetlinkException e) =>
+        new(node.GetLink(spec.Name) is null
+            ? $"interface {spec.PeerName} already exists in {pod.Path}"
+            : $"host interface {spec.Name} already exists on the node", e);
+
+    /// <summary>
+    /// The second half of ADD, once the pair exists: the pod end up with its address and default route, in
+    /// one round trip through a socket inside the pod namespace. On failure the pair is deleted again.
+    /// </summary>
+    public static WiredPod ConfigurePod(RouteNetlink node, NetworkNamespace pod, NetworkDefinition network, VethSpec spec, IPAddress address)
+    {
         try
         {
             using var inside = RouteNetlink.OpenIn(pod);
-            var link = inside.GetLink(ifName)
-                ?? throw new InvalidOperationException($"{ifName} is missing in {pod.Path} right after it was created");
+            var link = inside.GetLink(spec.PeerName)
+                ?? throw new InvalidOperationException($"{spec.PeerName} is missing in {pod.Path} right after it was created");
             // The kernel cannot bring a veth peer up while creating it; the pod side is set up here, in the
             // same round trip as its address and route.
             var batch = inside.Batch();
@@ -48,25 +73,11 @@ public static class PodInterface
         }
         catch
         {
-            Unwire(node, hostName);
+            Unwire(node, spec.Name);
             throw;
         }
-        return new WiredPod(hostName, hostMac, ifName, podMac, network.Mtu);
+        return new WiredPod(spec.Name, spec.Mac!.Value, spec.PeerName, spec.PeerMac!.Value, network.Mtu);
     }
-
-    private static void CreateVeth(RouteNetlink node, Link bridge, NetworkNamespace pod, NetworkDefinition network,
-        string hostName, string ifName, MacAddress hostMac, MacAddress podMac) =>
-        node.CreateVeth(new VethSpec
-        {
-            Name = hostName,
-            PeerName = ifName,
-            Mtu = network.Mtu,
-            Mac = hostMac,
-            PeerMac = podMac,
-            PeerNamespace = pod,
-            MasterIndex = bridge.Index,
-            Up = true,
-        });
 
     /// <summary>Deletes the pair through its host end; false when it was already gone.</summary>
     public static bool Unwire(RouteNetlink node, string hostName)

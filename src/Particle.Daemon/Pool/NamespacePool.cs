@@ -32,6 +32,7 @@ public sealed class NamespacePool
     private readonly ILogger _log;
     private readonly int _fillConcurrency;
     private readonly Regex _entryName;
+    private readonly Graveyard? _graveyard;
 
     private readonly Lock _gate = new();
     private readonly LinkedList<PooledNamespace> _free = new();
@@ -46,8 +47,9 @@ public sealed class NamespacePool
     private string? _lastError;
 
     public NamespacePool(NetworkDefinition network, IpamStore ipam, RouteNetlink node, Func<Link> bridge,
-        SemaphoreSlim kernelSlots, int kernelConcurrency, ClaimStore claims, ILogger log)
+        SemaphoreSlim kernelSlots, int kernelConcurrency, ClaimStore claims, ILogger log, Graveyard? graveyard = null)
     {
+        _graveyard = graveyard;
         _network = network;
         _ipam = ipam;
         _node = node;
@@ -460,10 +462,17 @@ public sealed class NamespacePool
         }
     }
 
-    /// <summary>Host veth first (the namespace's own teardown is asynchronous in the kernel), then the pin, then the address.</summary>
+    /// <summary>
+    /// Host veth first (the namespace's own teardown is asynchronous in the kernel, and a process of the
+    /// claimant may still hold it), then the pin, then the address. The veth is retired to the graveyard
+    /// (off the bridge at once, deleted in the background) rather than deleted here: ~0.3 ms instead of ~20.
+    /// </summary>
     private void Destroy(PooledNamespace entry)
     {
-        PodInterface.Unwire(_node, entry.HostName);
+        if (_graveyard is not null)
+            _graveyard.Retire(entry.HostName, pod: null, PooledNamespace.IfName);
+        else
+            PodInterface.Unwire(_node, entry.HostName);
         PinnedNamespace.Destroy(entry.Path);
         _ipam.Release(entry.Allocation);
         lock (_gate)

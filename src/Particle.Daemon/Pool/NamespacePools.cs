@@ -18,7 +18,7 @@ public sealed class NamespacePools
     private readonly ClaimStore _claims;
 
     public NamespacePools(DaemonSettings settings, IpamStore ipam, RouteNetlink node, Func<string, Link> bridgeOf,
-        SemaphoreSlim kernelSlots, ILogger log)
+        SemaphoreSlim kernelSlots, ILogger log, Kernel.Graveyard? graveyard = null)
     {
         _settings = settings;
         _ipam = ipam;
@@ -27,7 +27,7 @@ public sealed class NamespacePools
         foreach (var network in settings.Networks.Values)
         {
             _pools[network.Name] = new NamespacePool(network, ipam, node, () => bridgeOf(network.Name), kernelSlots,
-                settings.KernelConcurrency, _claims, log);
+                settings.KernelConcurrency, _claims, log, graveyard);
         }
     }
 

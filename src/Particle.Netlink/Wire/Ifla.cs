@@ -16,6 +16,7 @@ public static class Ifla
     public const ushort LINKINFO = 18;
     public const ushort IFALIAS = 20;
     public const ushort AF_SPEC = 26;
+    public const ushort GROUP = 27;
     public const ushort NET_NS_FD = 28;
     public const ushort LINK_NETNSID = 37;
 

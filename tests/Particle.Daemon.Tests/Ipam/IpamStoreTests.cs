@@ -187,3 +187,56 @@ public class IpamStoreTests
         File.GetUnixFileMode(dir.File("j")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 }
+
+public class IpamStoreRebindTests
+{
+    private readonly Dictionary<string, Particle.Daemon.Configuration.NetworkDefinition> _networks = TestNetworks.Map(TestNetworks.Define());
+
+    [Fact]
+    public async Task A_rebound_entry_is_the_new_attachments_after_reopening_without_any_fsync_of_its_own()
+    {
+        using var dir = new TempDir();
+        var entryId = new AttachmentId("pods", "_endpoint-0", "eth0");
+        var podId = new AttachmentId("pods", "c1", "eth0");
+        string address;
+        using (var store = IpamStore.Open(dir.File("j"), _networks))
+        {
+            var entry = store.Reserve(entryId, null)!;
+            await store.CommitManyAsync([entry]);
+            var rebound = store.Rebind(entry, podId, "/run/netns/p1");
+            address = rebound.Address.ToString();
+            rebound.Address.Should().Be(entry.Address);
+            rebound.Committed.Should().BeTrue();
+            store.Find(entryId).Should().BeNull();
+            store.Usage("pods").InUse.Should().Be(1);
+            // Reopened while this store is still open: what a SIGKILL right now would leave.
+            using var crashed = IpamStore.Open(dir.File("j"), _networks);
+            crashed.Find(podId)!.Address.ToString().Should().Be(address);
+        }
+
+        using var reopened = IpamStore.Open(dir.File("j"), _networks);
+
+        reopened.Find(entryId).Should().BeNull();
+        reopened.Find(podId)!.Address.ToString().Should().Be(address);
+        reopened.Find(podId)!.Netns.Should().Be("/run/netns/p1");
+        reopened.Usage("pods").InUse.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Rebind_refuses_an_uncommitted_entry_or_a_key_that_holds_an_address()
+    {
+        using var dir = new TempDir();
+        using var store = IpamStore.Open(dir.File("j"), _networks);
+        var uncommitted = store.Reserve(new AttachmentId("pods", "_endpoint-0", "eth0"), null)!;
+        var entry = store.Reserve(new AttachmentId("pods", "_endpoint-1", "eth0"), null)!;
+        await store.CommitManyAsync([entry]);
+        var holder = store.Reserve(new AttachmentId("pods", "c1", "eth0"), null)!;
+
+        var act1 = () => store.Rebind(uncommitted, new AttachmentId("pods", "c2", "eth0"), null);
+        var act2 = () => store.Rebind(entry, holder.Id, null);
+
+        act1.Should().Throw<InvalidOperationException>();
+        act2.Should().Throw<InvalidOperationException>();
+        store.Find(entry.Id).Should().BeSameAs(entry, "a refused rebind changes nothing");
+    }
+}

@@ -160,6 +160,16 @@ public sealed class TestNode : IDisposable
         return JsonSerializer.Deserialize(reply, ProtocolJsonContext.Default.DaemonResponse)!.Allocations ?? [];
     }
 
+    /// <summary>One request to the daemon over its socket, as the plugin or particlectl would send it.</summary>
+    public DaemonResponse Ask(DaemonRequest request)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
+        Frames.Write(socket, JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.DaemonRequest));
+        var reply = Frames.Read(socket) ?? throw new InvalidOperationException("particled closed the socket without answering");
+        return JsonSerializer.Deserialize(reply, ProtocolJsonContext.Default.DaemonResponse)!;
+    }
+
     /// <summary>Names of the links in a namespace (the node's when null).</summary>
     public List<string> Links(string? netnsPath = null)
     {
