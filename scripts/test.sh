@@ -23,6 +23,9 @@ dotnet test ParticleCni.sln --no-restore --nologo --logger "console;verbosity=mi
 
 # A short soak: concurrent ADD/DEL/CHECK while particled is SIGKILLed; it checks that nothing leaked.
 bash scripts/soak.sh --ops 600 --clients 8 --pods 40 --kills 4 --no-build || status=1
+# The burst benchmark in quick mode: it asserts correctness (every pod reachable, no duplicate address,
+# nothing left behind), not speed.
+bash scripts/bench.sh --quick --no-build || status=1
 
 # One plain summary line for the whole run, summed over the test assemblies.
 awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }
