@@ -135,6 +135,7 @@ public static class DaemonHost
 
         using var poolLevels = PoolMetrics.Register(new NamespacePoolLevels(service.Pools));
         using var endpointLevels = PoolMetrics.Register(new EndpointPoolLevels(service));
+        using var overlayLevels = overlay is null ? null : OverlayMetrics.Register(overlay);
 
         using var server = new SocketServer(settings.SocketPath, service, loggers.CreateLogger("server"));
         try

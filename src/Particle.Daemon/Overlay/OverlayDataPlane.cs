@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Cluster;
 using Particle.Daemon.Configuration;
+using Particle.Daemon.Metrics;
 using Particle.Netlink;
 
 namespace Particle.Daemon.Overlay;
@@ -9,7 +10,7 @@ namespace Particle.Daemon.Overlay;
 /// The node's part of the cluster: joins every overlay network (the lease decides the node's subnet, so
 /// this runs before anything is served), then keeps the kernel in step with each network's membership.
 /// </summary>
-public sealed class OverlayDataPlane
+public sealed class OverlayDataPlane : IOverlayLevels
 {
     private readonly IClusterStore _store;
     private readonly RouteNetlink _node;
@@ -84,6 +85,21 @@ public sealed class OverlayDataPlane
         log.LogInformation("overlay: no overlay networks configured; removed {Rules} policy rules and {Routes} routes left by an earlier configuration", removed, routes.Count);
     }
 
+    public IEnumerable<OverlayLevels> Levels()
+    {
+        var health = _store.Health;
+        foreach (var network in _networks)
+        {
+            var (remote, routes, neighbours, fdb, lastSync, lastError) = network.Levels();
+            // A store that is away is no reason to stop serving: the lease and the programmed peers stay valid.
+            // Not ready is reserved for an overlay that never got its first membership or cannot program it.
+            string? problem = lastSync is null ? "no membership snapshot applied yet"
+                : lastError is not null ? $"programming peers failed: {lastError}"
+                : null;
+            yield return new OverlayLevels(network.Network.Name, remote, routes, fdb, neighbours, health.Connected, lastSync, problem);
+        }
+    }
+
     /// <summary>Follows each network's membership until <paramref name="stop"/>, resyncing every <paramref name="resync"/>.</summary>
     public Task RunAsync(TimeSpan resync, CancellationToken stop) =>
         Task.WhenAll(_networks.Select(n => Task.WhenAll(FollowAsync(n, stop), ResyncAsync(n, resync, stop))));
@@ -124,6 +140,8 @@ public sealed class OverlayDataPlane
         }
         catch (NetlinkException e)
         {
+            network.Failed(e.Message);
+            DaemonEvents.Record(EventKinds.Overlay, network.Network.Name, null, $"programming peers failed, will retry: {e.Message}", error: true);
             _log.LogWarning("network {Network}: programming peers failed, will retry: {Error}", network.Network.Name, e.Message);
         }
     }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Cluster;
 using Particle.Daemon.Configuration;
+using Particle.Daemon.Metrics;
 using Particle.Netlink;
 using Particle.Netlink.Wire;
 
@@ -24,6 +25,9 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
     private Link? _vxlan;
     private Link? _bridge;
     private Dictionary<IPNetwork, string> _programmed = [];
+    private (int Routes, int Neighbours, int Fdb) _entries;
+    private DateTimeOffset? _lastSync;
+    private string? _lastError;
 
     public OverlaySettings Settings => overlay;
     public NetworkDefinition Network => network;
@@ -53,7 +57,22 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
         {
             _latest = leases;
             Reconcile(leases);
+            _lastSync = DateTimeOffset.UtcNow;
         }
+    }
+
+    /// <summary>What is programmed now, for the overlay gauges, particlectl status and /readyz.</summary>
+    public (int RemoteNodes, int Routes, int Neighbours, int Fdb, DateTimeOffset? LastSync, string? LastError) Levels()
+    {
+        lock (_lock)
+            return (_programmed.Count, _entries.Routes, _entries.Neighbours, _entries.Fdb, _lastSync, _lastError);
+    }
+
+    /// <summary>Remembers why the last programming failed (cleared by the next success), for status and events.</summary>
+    public void Failed(string error)
+    {
+        lock (_lock)
+            _lastError = error;
     }
 
     /// <summary>Repairs drift (an entry someone deleted) against the latest snapshot.</summary>
@@ -162,12 +181,21 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
         {
             additions.Commit();
         }
+        // The remote entries only: the tenant's own subnet and local routes are not about peers.
+        _entries = (peers.Count, wantedNeighbours.Count, wantedFdb.Count);
+        _lastError = null;
 
         var programmed = peers.ToDictionary(p => p.Subnet, p => p.Node);
         foreach (var peer in peers.Where(p => !_programmed.ContainsKey(p.Subnet)))
+        {
             log.LogInformation("network {Network}: peer {Node} {Subnet} via {Underlay} programmed", network.Name, peer.Node, peer.Subnet, peer.Underlay);
+            DaemonEvents.Record(EventKinds.Overlay, network.Name, peer.Node, $"peer {peer.Node} {peer.Subnet} via {peer.Underlay} programmed");
+        }
         foreach (var (subnet, name) in _programmed.Where(p => !programmed.ContainsKey(p.Key)))
+        {
             log.LogInformation("network {Network}: peer {Node} {Subnet} removed", network.Name, name, subnet);
+            DaemonEvents.Record(EventKinds.Overlay, network.Name, name, $"peer {name} {subnet} removed");
+        }
         if (added + removed > 0 && _programmed.Count == programmed.Count && _programmed.Keys.All(programmed.ContainsKey))
             log.LogInformation("network {Network}: repaired {Added} kernel entries, removed {Removed}", network.Name, added, removed);
         _programmed = programmed;

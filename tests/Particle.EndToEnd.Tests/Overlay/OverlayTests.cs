@@ -19,6 +19,9 @@ public abstract class OverlayTests
     {
         using var cluster = new SimCluster(CreateMembership(), nodes: 3, tenants: 2);
         cluster.WaitForMesh();
+        // Operators see the mesh too: every node reports the two others in each tenant.
+        foreach (var node in cluster.Nodes)
+            node.RemoteNodesByTenant().Should().BeEquivalentTo(cluster.Tenants.ToDictionary(t => t.Name, _ => (int?)2), node.Name);
         var pods = new List<Pod>();
         foreach (var node in cluster.Nodes)
         {

@@ -72,6 +72,17 @@ public sealed class SimNode : IDisposable
         return (document.RootElement.GetProperty("netns").GetString()!, document.RootElement.GetProperty("address").GetString()!.Split('/')[0]);
     }
 
+    /// <summary>Remote nodes per tenant as `particlectl status --json` reports them (null: no overlay figure).</summary>
+    public Dictionary<string, int?> RemoteNodesByTenant()
+    {
+        var result = Shell.Run(Ctl, ["--socket", SocketPath, "status", "--json"]);
+        result.ExitCode.Should().Be(0, result.Stderr);
+        using var document = JsonDocument.Parse(result.Stdout);
+        return document.RootElement.EnumerateArray().ToDictionary(
+            n => n.GetProperty("name").GetString()!,
+            n => n.TryGetProperty("remoteNodes", out var remote) && remote.ValueKind == JsonValueKind.Number ? remote.GetInt32() : (int?)null);
+    }
+
     public void StartDaemon()
     {
         File.WriteAllText(ConfigPath, Config());
