@@ -37,6 +37,7 @@ public static class Errno
     public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
+    public const int EXFULL = 54;
     public const int ENODATA = 61;
     public const int EPROTO = 71;
     public const int EOVERFLOW = 75;

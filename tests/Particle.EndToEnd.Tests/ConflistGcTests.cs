@@ -35,6 +35,7 @@ public sealed class ConflistGcTests : IDisposable
         driver.Invocations.Where(i => i.Command is "DEL" or "GC").Should().Equal(("DEL", "particle", 0), ("GC", "particle", 0));
         _node.Allocations().Should().ContainSingle().Which.Should().BeEquivalentTo(kept);
         _node.Links().Where(l => l.StartsWith(HostVethName.Prefix)).Should().Equal(kept.HostInterface);
+        Poll.Until(() => _node.Links(pods["c2"]).Count == 1 && _node.Links(pods["c3"]).Count == 1, TimeSpan.FromSeconds(10));
         _node.Links(pods["c2"]).Should().Equal("lo");
         _node.Links(pods["c3"]).Should().Equal(["lo"], "GC removed the lost attachment although its namespace is alive");
         _node.Ping(pods["c1"], "10.124.0.1").Should().BeTrue("the valid attachment still works");
@@ -67,6 +68,8 @@ public sealed class ConflistGcTests : IDisposable
         _node.Links().Count(l => l.StartsWith("bwp")).Should().Be(1);
         var rules = Shell.Check("ip", "netns", "exec", _node.Namespace, "iptables-save");
         rules.Should().Contain(addresses["c1"]).And.NotContain(addresses["c2"] + "/").And.NotContain(addresses["c3"] + "/");
+        // DEL answers once the pod's interface is detached and renamed; the pair is deleted in the background.
+        Poll.Until(() => _node.Links(pods["c2"]).Count == 1 && _node.Links(pods["c3"]).Count == 1, TimeSpan.FromSeconds(10));
         _node.Links(pods["c2"]).Should().Equal("lo");
         _node.Links(pods["c3"]).Should().Equal("lo");
         _node.Ping(pods["c1"], "10.124.0.1").Should().BeTrue("the valid attachment still works");

@@ -32,6 +32,8 @@ public sealed class OperatorLogTests
         lines[2].Should().MatchRegex($@"^\S+Z DEL container=logged1 netns={pod} ifname=eth0 network=e2e outcome=ok ms=");
         File.GetUnixFileMode(logFile).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
+        // particled writes a request's closing line after the plugin has its answer.
+        Poll.Until(() => node.DaemonLog.Contains("verb=DEL network=e2e container=logged1 ifname=eth0 netns="), TimeSpan.FromSeconds(10));
         string daemon = node.DaemonLog;
         daemon.Should().MatchRegex(@$"verb=ADD network=e2e container=logged1 ifname=eth0 netns={pod} code=0 ms=\d");
         daemon.Should().MatchRegex(@"verb=ADD network=e2e container=logged2 ifname=eth0 netns=/run/netns/prl-absent code=3 ms=[\d.]+ msg=""");

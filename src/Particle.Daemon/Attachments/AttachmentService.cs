@@ -109,6 +109,14 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         {
             return failure.ToResponse();
         }
+        catch (NetlinkException e) when (e.Errno == Errno.EXFULL && request.Verb == Verbs.Add)
+        {
+            // The kernel gives a bridge at most 1024 ports (BR_MAX_PORTS). A full bridge is a transient
+            // condition of the node, not of the request: ports come back as pods leave.
+            NetlinkMetrics.Failed(e);
+            return DaemonResponse.Failure(ErrorCodes.TryAgainLater,
+                $"the bridge of network \"{request.Network}\" is full (the kernel allows 1024 ports per bridge): try again later, when pods have left", e.Message);
+        }
         catch (NetlinkException e)
         {
             NetlinkMetrics.Failed(e);

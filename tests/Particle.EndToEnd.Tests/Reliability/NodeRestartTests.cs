@@ -69,6 +69,8 @@ public sealed class NodeRestartTests
         foreach (var (id, pod) in pods)
             node.Plugin("DEL", id, pod).ExitCode.Should().Be(0);
         node.Allocations().Should().BeEmpty();
+        // DEL retires veth pairs and a background task deletes them in batches: give it a moment.
+        Poll.Until(() => node.Links().Count == 2, TimeSpan.FromSeconds(10));
         node.Links().Should().BeEquivalentTo(["lo", "pte0"]);
     }
 
