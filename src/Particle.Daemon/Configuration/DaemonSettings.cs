@@ -10,7 +10,8 @@ public sealed record DaemonSettings(
     TimeSpan PendingDeleteScan,
     IReadOnlyDictionary<string, NetworkDefinition> Networks)
 {
-    public static DaemonSettings Load(string path)
+    /// <param name="environment">Where pod-given values are read (NODE_NAME, HOST_IP); default the process environment.</param>
+    public static DaemonSettings Load(string path, Func<string, string?>? environment = null)
     {
         byte[] bytes;
         try
@@ -32,10 +33,10 @@ public sealed record DaemonSettings(
         }
         if (config is null)
             throw new ConfigException($"config file {path} is empty (null)");
-        return From(config);
+        return From(config, environment);
     }
 
-    public static DaemonSettings From(NodeConfig config)
+    public static DaemonSettings From(NodeConfig config, Func<string, string?>? environment = null)
     {
         RequireAbsolute(config.StateDir, "stateDir");
         RequireAbsolute(config.SocketPath, "socketPath");
@@ -46,7 +47,7 @@ public sealed record DaemonSettings(
         if (config.Networks.Count == 0)
             throw new ConfigException("no networks configured: add at least one entry to \"networks\"");
 
-        var cluster = config.Cluster is null ? null : ClusterSettings.From(config.Cluster);
+        var cluster = config.Cluster is null ? null : ClusterSettings.From(config.Cluster, environment);
         var overlays = new List<OverlaySettings>();
         var networks = new Dictionary<string, NetworkDefinition>(StringComparer.Ordinal);
         foreach (var networkConfig in config.Networks)
