@@ -134,8 +134,9 @@ else
   pid=$(cat "$dir/$last/pid"); kill "$pid"
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   subnet=$(cat "$dir/$last/state/subnet.t1")
-  ip netns exec "pbo-$id-m-etcd" etcdctl --endpoints http://198.18.0.100:2379 del "/particle/networks/t1/subnets/${subnet/\//-}" >/dev/null
+  ip netns exec "pbo-$id-m-etcd" etcdctl --endpoints http://198.18.0.254:2379 del "/particle/networks/t1/subnets/${subnet/\//-}" >/dev/null
   wait_removed
+  launched=$(date +%s.%N)
   nsenter --net="/run/netns/pbo-$id-m-$last" "$PARTICLE_BIN_DIR/particled" --config "$dir/$last/node.json" >> "$dir/$last/log" 2>&1 &
   echo $! > "$dir/$last/pid"
   for _ in $(seq 1 150); do [ "$(grep -c "holds $subnet" "$dir/$last/log")" -ge 2 ] && break; sleep 0.1; done
@@ -152,6 +153,8 @@ for n in $(seq 1 $((mesh - 1))); do
 done
 printf "mesh programming (%s): %d nodes programmed %s within %.0f ms of its join\n" \
   "$backend" $((mesh - 1)) "$last" "$(echo "($latest - $start) * 1000" | bc -l)"
+[ "$backend" = etcd ] && printf "  (%.0f ms from starting its particled, which includes the process start and the join itself)\n" \
+  "$(echo "($latest - $launched) * 1000" | bc -l)"
 rss=0
 for n in $(seq 1 "$mesh"); do rss=$((rss + $(awk '/VmRSS/ {print $2}' "/proc/$(cat "$dir/n$n/pid")/status"))); done
 printf "particled resident memory: %.1f MiB per node (mean of %d)\n" "$(echo "$rss / $mesh / 1024" | bc -l)" "$mesh"

@@ -10,8 +10,7 @@ public sealed record DaemonSettings(
     TimeSpan PendingDeleteScan,
     IReadOnlyDictionary<string, NetworkDefinition> Networks)
 {
-    /// <param name="environment">Where pod-given values are read (NODE_NAME, HOST_IP); default the process environment.</param>
-    public static DaemonSettings Load(string path, Func<string, string?>? environment = null)
+    public static DaemonSettings Load(string path)
     {
         byte[] bytes;
         try
@@ -33,9 +32,10 @@ public sealed record DaemonSettings(
         }
         if (config is null)
             throw new ConfigException($"config file {path} is empty (null)");
-        return From(config, environment);
+        return From(config);
     }
 
+    /// <param name="environment">Where pod-given values are read (NODE_NAME, HOST_IP); default the process environment.</param>
     public static DaemonSettings From(NodeConfig config, Func<string, string?>? environment = null)
     {
         RequireAbsolute(config.StateDir, "stateDir");

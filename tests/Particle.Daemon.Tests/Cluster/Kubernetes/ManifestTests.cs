@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Particle.Daemon.Configuration;
 
 namespace Particle.Daemon.Tests.Cluster.Kubernetes;
@@ -27,7 +28,7 @@ public class ManifestTests
         try
         {
             var pod = new Dictionary<string, string> { ["NODE_NAME"] = "worker-1", ["HOST_IP"] = "192.0.2.10" };
-            var settings = DaemonSettings.Load(path, name => pod.GetValueOrDefault(name));
+            var settings = Load(path, name => pod.GetValueOrDefault(name));
 
             settings.Cluster!.Backend.Should().Be(ClusterBackend.Kubernetes);
             settings.Cluster.NodeName.Should().Be("worker-1");
@@ -49,7 +50,7 @@ public class ManifestTests
         string path = ConfigMapNodeConfig();
         try
         {
-            var act = () => DaemonSettings.Load(path, name => name == "HOST_IP" ? "192.0.2.10" : null);
+            var act = () => Load(path, name => name == "HOST_IP" ? "192.0.2.10" : null);
 
             act.Should().Throw<ConfigException>().WithMessage("*NODE_NAME*");
         }
@@ -58,6 +59,10 @@ public class ManifestTests
             File.Delete(path);
         }
     }
+
+    /// <summary>As DaemonSettings.Load reads a config file (unknown keys refused), with the pod's environment given.</summary>
+    private static DaemonSettings Load(string path, Func<string, string?> environment) =>
+        DaemonSettings.From(JsonSerializer.Deserialize(File.ReadAllBytes(path), ConfigJsonContext.Default.NodeConfig)!, environment);
 
     /// <summary>The ConfigMap's particled.json, extracted with a real YAML parser into a temporary file.</summary>
     private static string ConfigMapNodeConfig()
