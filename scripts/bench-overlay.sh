@@ -8,7 +8,8 @@
 #    its join until every other node has programmed it (from particled's own log lines), and particled's
 #    resident memory per node. static: the node is taken out of the nodes file and put back (join = the
 #    file rename). etcd: its particled stops and its subnet key is deleted, then it starts again (join =
-#    its own log line "holds SUBNET", written once etcd has accepted the lease).
+#    its own log line "cluster: node N on underlay ...", written just before it asks etcd for a lease, so
+#    the time includes the join's own requests: lease grant, read, transaction).
 # --mesh-only skips part 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -141,7 +142,7 @@ else
   echo $! > "$dir/$last/pid"
   for _ in $(seq 1 150); do [ "$(grep -c "holds $subnet" "$dir/$last/log")" -ge 2 ] && break; sleep 0.1; done
   [ "$(grep -c "holds $subnet" "$dir/$last/log")" -ge 2 ] || { echo "$last did not join again within 15 s" >&2; exit 1; }
-  start=$(date -d "$(grep "holds $subnet" "$dir/$last/log" | tail -1 | awk '{print $1}')" +%s.%N)
+  start=$(date -d "$(grep "cluster: node $last on underlay" "$dir/$last/log" | tail -1 | awk '{print $1}')" +%s.%N)
 fi
 for _ in $(seq 1 300); do [ "$(programmed "$last" 2)" = $((mesh - 1)) ] && break; sleep 0.05; done
 [ "$(programmed "$last" 2)" = $((mesh - 1)) ] || { echo "not every node programmed $last again within 15 s" >&2; exit 1; }
