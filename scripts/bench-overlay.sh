@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Overlay benchmarks, as root, everything inside namespaces made for the run and removed after:
-#   scripts/bench-overlay.sh [--seconds S] [--rounds R] [--mesh-nodes N]
+#   scripts/bench-overlay.sh [--seconds S] [--rounds R] [--mesh-nodes N] [--backend static|etcd] [--mesh-only]
 # 1. Throughput: iperf3 (TCP, S seconds) from a pod on node 1 to a pod on node 2 through particle's overlay
 #    (scripts/cluster.sh, static backend), and the same between two pods of a hand-built Linux overlay
 #    (VXLAN in a bridge, static FDB, same underlay, same MTU) — alternated R times in the same run, ratio printed.
-# 2. Mesh programming: a cluster of N nodes (default 50, static backend); one node is taken out of the
-#    nodes file and put back; the time from putting it back until every other node has programmed it
-#    (from particled's own log lines), and particled's resident memory per node.
+# 2. Mesh programming: a cluster of N nodes (default 50); one node leaves and joins again; the time from
+#    its join until every other node has programmed it (from particled's own log lines), and particled's
+#    resident memory per node. static: the node is taken out of the nodes file and put back (join = the
+#    file rename). etcd: its particled stops and its subnet key is deleted, then it starts again (join =
+#    its own log line "cluster: node N on underlay ...", written just before it asks etcd for a lease, so
+#    the time includes the join's own requests: lease grant, read, transaction).
+# --mesh-only skips part 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=5 rounds=2 mesh=50
+seconds=5 rounds=2 mesh=50 backend=static mesh_only=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --mesh-nodes) mesh=$2; shift 2 ;;
-    *) echo "usage: $0 [--seconds S] [--rounds R] [--mesh-nodes N]" >&2; exit 2 ;;
+    --backend) backend=$2; shift 2 ;;
+    --mesh-only) mesh_only=yes; shift ;;
+    *) echo "usage: $0 [--seconds S] [--rounds R] [--mesh-nodes N] [--backend static|etcd] [--mesh-only]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench-overlay.sh must run as root" >&2; exit 1; }
@@ -36,6 +42,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # ---- 1. throughput ------------------------------------------------------------------------------------
+if [ "$mesh_only" = no ]; then
 echo "== throughput: particle overlay vs hand-built VXLAN+bridge, ${seconds}s iperf3, $rounds round(s)"
 bash scripts/cluster.sh up --nodes 2 --tenants 1 --pods 1 --dir "$work/cluster-tp" --prefix "pbo-$id-p" >/dev/null
 p_src="pbo-$id-p-n1-t1-p1" p_dst="pbo-$id-p-n2-t1-p1"
@@ -90,11 +97,12 @@ printf "throughput ratio particle/hand-built: %.3f (total of %d rounds), median 
 printf "load average during the run: %s\n" "$(cut -d' ' -f1-3 /proc/loadavg)"
 bash scripts/cluster.sh down --dir "$work/cluster-tp" >/dev/null
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$hand-" || true); do ip netns del "$ns"; done
+fi
 
 # ---- 2. mesh programming ------------------------------------------------------------------------------
-echo "== mesh programming: $mesh nodes, static backend"
+echo "== mesh programming: $mesh nodes, $backend backend"
 dir="$work/cluster-mesh"
-bash scripts/cluster.sh up --nodes "$mesh" --tenants 1 --pods 0 --dir "$dir" --prefix "pbo-$id-m" >/dev/null
+bash scripts/cluster.sh up --nodes "$mesh" --tenants 1 --pods 0 --backend "$backend" --dir "$dir" --prefix "pbo-$id-m" >/dev/null
 last="n$mesh"
 programmed() {   # programmed NODE: how many other nodes' logs say NODE's newest appearance is programmed
   local count=0
@@ -106,16 +114,36 @@ programmed() {   # programmed NODE: how many other nodes' logs say NODE's newest
 for _ in $(seq 1 300); do [ "$(programmed "$last" 1)" = $((mesh - 1)) ] && break; sleep 0.1; done
 [ "$(programmed "$last" 1)" = $((mesh - 1)) ] || { echo "the initial mesh did not form in 30 s" >&2; exit 1; }
 
-jq --arg n "$last" '.nodes |= map(select(.name != $n))' "$dir/nodes.json" > "$dir/nodes.json.tmp" && cp "$dir/nodes.json" "$work/nodes.full"
-mv "$dir/nodes.json.tmp" "$dir/nodes.json"
-for _ in $(seq 1 300); do
-  gone=0
-  for n in $(seq 1 $((mesh - 1))); do grep -q "peer $last .* removed" "$dir/n$n/log" && gone=$((gone + 1)); done
-  [ $gone = $((mesh - 1)) ] && break; sleep 0.1
-done
-cp "$work/nodes.full" "$dir/nodes.json.tmp"
-start=$(date +%s.%N)
-mv "$dir/nodes.json.tmp" "$dir/nodes.json"
+wait_removed() {
+  for _ in $(seq 1 300); do
+    gone=0
+    for n in $(seq 1 $((mesh - 1))); do grep -q "peer $last .* removed" "$dir/n$n/log" && gone=$((gone + 1)); done
+    [ $gone = $((mesh - 1)) ] && return 0; sleep 0.1
+  done
+  echo "not every node removed $last within 30 s" >&2; return 1
+}
+if [ "$backend" = static ]; then
+  jq --arg n "$last" '.nodes |= map(select(.name != $n))' "$dir/nodes.json" > "$dir/nodes.json.tmp" && cp "$dir/nodes.json" "$work/nodes.full"
+  mv "$dir/nodes.json.tmp" "$dir/nodes.json"
+  wait_removed
+  cp "$work/nodes.full" "$dir/nodes.json.tmp"
+  start=$(date +%s.%N)
+  mv "$dir/nodes.json.tmp" "$dir/nodes.json"
+else
+  # particled leaves its lease to expire on SIGTERM (an upgrade must not cut its pods off); deleting its key
+  # is what the expiry would do, without waiting the TTL.
+  pid=$(cat "$dir/$last/pid"); kill "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  subnet=$(cat "$dir/$last/state/subnet.t1")
+  ip netns exec "pbo-$id-m-etcd" etcdctl --endpoints http://198.18.0.254:2379 del "/particle/networks/t1/subnets/${subnet/\//-}" >/dev/null
+  wait_removed
+  launched=$(date +%s.%N)
+  nsenter --net="/run/netns/pbo-$id-m-$last" "$PARTICLE_BIN_DIR/particled" --config "$dir/$last/node.json" >> "$dir/$last/log" 2>&1 &
+  echo $! > "$dir/$last/pid"
+  for _ in $(seq 1 150); do [ "$(grep -c "holds $subnet" "$dir/$last/log")" -ge 2 ] && break; sleep 0.1; done
+  [ "$(grep -c "holds $subnet" "$dir/$last/log")" -ge 2 ] || { echo "$last did not join again within 15 s" >&2; exit 1; }
+  start=$(date -d "$(grep "cluster: node $last on underlay" "$dir/$last/log" | tail -1 | awk '{print $1}')" +%s.%N)
+fi
 for _ in $(seq 1 300); do [ "$(programmed "$last" 2)" = $((mesh - 1)) ] && break; sleep 0.05; done
 [ "$(programmed "$last" 2)" = $((mesh - 1)) ] || { echo "not every node programmed $last again within 15 s" >&2; exit 1; }
 latest=0
@@ -124,8 +152,10 @@ for n in $(seq 1 $((mesh - 1))); do
   t=$(date -d "$stamp" +%s.%N)
   latest=$(echo "if ($t > $latest) $t else $latest" | bc -l)
 done
-printf "mesh programming: %d nodes programmed %s within %.0f ms of its reappearance in the nodes file\n" \
-  $((mesh - 1)) "$last" "$(echo "($latest - $start) * 1000" | bc -l)"
+printf "mesh programming (%s): %d nodes programmed %s within %.0f ms of its join\n" \
+  "$backend" $((mesh - 1)) "$last" "$(echo "($latest - $start) * 1000" | bc -l)"
+[ "$backend" = etcd ] && printf "  (%.0f ms from starting its particled, which includes the process start and the join itself)\n" \
+  "$(echo "($latest - $launched) * 1000" | bc -l)"
 rss=0
 for n in $(seq 1 "$mesh"); do rss=$((rss + $(awk '/VmRSS/ {print $2}' "/proc/$(cat "$dir/n$n/pid")/status"))); done
 printf "particled resident memory: %.1f MiB per node (mean of %d)\n" "$(echo "$rss / $mesh / 1024" | bc -l)" "$mesh"

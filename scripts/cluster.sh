@@ -8,7 +8,7 @@
 # 198.18.0.0/24), runs one particled per node namespace with T tenant networks in overlay mode (VNI 100+t,
 # cluster CIDR 10.(243+t).0.0/16, one /24 per node), and attaches P pods per node and tenant through the
 # real particle plugin. --backend etcd also runs an etcd server in its own namespace on the underlay
-# (198.18.0.100:2379). Defaults: 2 nodes, 2 tenants, 1 pod, static backend. Everything lives in network
+# (198.18.0.254:2379, above every node's address). Defaults: 2 nodes, 2 tenants, 1 pod, static backend. Everything lives in network
 # namespaces named PREFIX-* and under DIR (default /run/particle-cluster); `down` removes all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 command=${1:-}
 [ $# -gt 0 ] && shift
 nodes=2 tenants=2 pods=1 backend=static dir=/run/particle-cluster prefix=""
+etcd_ip=198.18.0.254   # nodes are 198.18.0.1-200
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes=$2; shift 2 ;;
@@ -71,7 +72,7 @@ write_static_file() {
 write_node_config() {
   local n=$1 section networks=""
   if [ "$backend" = etcd ]; then
-    section='"backend": "etcd", "etcd": { "endpoints": ["http://198.18.0.100:2379"], "prefix": "/particle", "leaseTtlSeconds": 10 }'
+    section='"backend": "etcd", "etcd": { "endpoints": ["http://'"$etcd_ip"':2379"], "prefix": "/particle", "leaseTtlSeconds": 10 }'
   else
     section="\"backend\": \"static\", \"static\": { \"file\": \"$dir/nodes.json\" }"
   fi
@@ -149,14 +150,14 @@ up() {
   done
   if [ "$backend" = etcd ]; then
     ip netns add "$prefix-etcd"
-    plug "$prefix-etcd" etcd 198.18.0.100
+    plug "$prefix-etcd" etcd "$etcd_ip"
     mkdir -p "$dir/etcd"
     ip netns exec "$prefix-etcd" etcd --name particle --data-dir "$dir/etcd/data" \
-      --listen-client-urls http://198.18.0.100:2379 --advertise-client-urls http://198.18.0.100:2379 \
+      --listen-client-urls "http://$etcd_ip:2379" --advertise-client-urls "http://$etcd_ip:2379" \
       --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
       --initial-cluster particle=http://127.0.0.1:2380 > "$dir/etcd/log" 2>&1 &
     echo $! > "$dir/etcd/pid"
-    wait_for 10 "etcd answers" ip netns exec "$prefix-etcd" etcdctl --endpoints http://198.18.0.100:2379 endpoint health
+    wait_for 10 "etcd answers" ip netns exec "$prefix-etcd" etcdctl --endpoints "http://$etcd_ip:2379" endpoint health
   else
     write_static_file
   fi
@@ -223,14 +224,20 @@ status() {
 
 down() {
   load
+  # Every process is asked to stop at once, then given 10 s together: one at a time, 200 nodes took minutes.
+  local pids=() pid
   for pidfile in "$dir"/n*/pid "$dir/etcd/pid"; do
     [ -f "$pidfile" ] || continue
-    local pid
     pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null && pids+=("$pid")
   done
+  for _ in $(seq 1 100); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1 && break; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix-" || true); do ip netns del "$ns"; done
   rm -rf "$dir"
   echo "cluster down: namespaces $prefix-* and $dir removed"

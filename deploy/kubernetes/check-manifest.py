@@ -32,7 +32,10 @@ need(by_kind["ClusterRoleBinding"]["roleRef"]["name"] == by_kind["ClusterRole"][
 data = by_kind["ConfigMap"]["data"]
 node = json.loads(data["particled.json"])
 need(node["cluster"]["backend"] == "kubernetes", "node config uses the kubernetes backend")
-need(node["metrics"]["listen"] == "0.0.0.0:9651", "metrics listen on 0.0.0.0:9651")
+# The probes below need particled's metrics endpoint: "metrics": {"address": "0.0.0.0:9651"} (MetricsConfig).
+need(node.get("metrics", {"address": "0.0.0.0:9651"}).get("address") == "0.0.0.0:9651", "metrics (when configured) on 0.0.0.0:9651")
+need("nodeName" not in node["cluster"] and "underlayAddress" not in node["cluster"] and "underlayInterface" not in node["cluster"],
+     "nodeName and underlay come from the pod (NODE_NAME, HOST_IP), not the shared ConfigMap")
 conflist = json.loads(data["10-particle.conflist"])
 need(conflist["cniVersion"] == "1.0.0" and "1.1.0" in conflist["cniVersions"], "conflist cniVersion 1.0.0 + cniVersions 1.1.0")
 need(conflist["name"] in [n["name"] for n in node["networks"]], "conflist name is a network of the node config")
@@ -46,6 +49,7 @@ main = spec["containers"][0]
 need(main["securityContext"]["privileged"] is True, "privileged")
 env = {e["name"]: e for e in main["env"]}
 need(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "spec.nodeName", "NODE_NAME from spec.nodeName")
+need(env.get("HOST_IP", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "status.hostIP", "HOST_IP from status.hostIP")
 need(main["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": 9651}, "liveness /healthz on 9651")
 need(main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": 9651}, "readiness /readyz on 9651")
 host_paths = {v["name"]: v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v}

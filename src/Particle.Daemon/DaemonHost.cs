@@ -16,6 +16,9 @@ public static class DaemonHost
 {
     public const string JournalFileName = "ipam.journal";
 
+    /// <summary>How long start-up keeps asking an unreachable cluster store before exiting 2 (docs/cluster-stores.md).</summary>
+    private static readonly TimeSpan JoinDeadline = TimeSpan.FromSeconds(60);
+
     public static async Task<int> RunAsync(string configPath, LogLevel level, CancellationToken cancel)
     {
         using var loggers = LoggerFactory.Create(builder => builder
@@ -65,13 +68,14 @@ public static class DaemonHost
                 store = ClusterStores.Create(settings.Cluster, loggers);
                 overlayNode = RouteNetlink.Open();
                 using var joining = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                joining.CancelAfter(TimeSpan.FromSeconds(60));
+                joining.CancelAfter(JoinDeadline);
                 overlay = await OverlayDataPlane.JoinAsync(settings, store, overlayNode, loggers.CreateLogger("overlay"), joining.Token);
                 settings = settings.WithLeased(overlay.Definitions);
             }
             catch (Exception e) when (e is ConfigException or ClusterStoreException or NetlinkException or IOException or OperationCanceledException)
             {
-                log.LogCritical("cannot join the cluster: {Error}", e.Message);
+                log.LogCritical("cannot join the cluster: {Error}", e is OperationCanceledException && !cancel.IsCancellationRequested
+                    ? $"no lease within {JoinDeadline.TotalSeconds} s" : e.Message);
                 overlayNode?.Dispose();
                 if (store is not null)
                     await store.DisposeAsync();

@@ -21,17 +21,32 @@ public sealed partial record ClusterSettings(
     EtcdClusterSettings? Etcd,
     KubernetesClusterSettings? Kubernetes)
 {
-    public static ClusterSettings From(ClusterConfig config)
+    /// <summary>Under the kubernetes backend, what the DaemonSet passes when the config leaves nodeName out.</summary>
+    public const string NodeNameVariable = "NODE_NAME";
+    /// <summary>Under the kubernetes backend, what the DaemonSet passes (status.hostIP) when no underlay is configured.</summary>
+    public const string HostIpVariable = "HOST_IP";
+
+    public static ClusterSettings From(ClusterConfig config, Func<string, string?>? environment = null)
     {
-        if (!NodeNamePattern().IsMatch(config.NodeName))
-            throw new ConfigException($"cluster: nodeName \"{config.NodeName}\" must be 1-63 characters of a-z, 0-9, '-' and '.', starting and ending with a letter or digit");
-        if ((config.UnderlayAddress is null) == (config.UnderlayInterface is null))
-            throw new ConfigException("cluster: give exactly one of underlayAddress and underlayInterface");
+        environment ??= Environment.GetEnvironmentVariable;
+        // One ConfigMap serves every node of a Kubernetes cluster: who the node is comes from its pod.
+        bool fromPod = config.Backend == "kubernetes";
+        string nodeName = config.NodeName.Length == 0 && fromPod ? environment(NodeNameVariable) ?? "" : config.NodeName;
+        string? underlayAddress = config.UnderlayAddress is null && config.UnderlayInterface is null && fromPod
+            ? environment(HostIpVariable) : config.UnderlayAddress;
+        if (!NodeNamePattern().IsMatch(nodeName))
+            throw new ConfigException(config.NodeName.Length == 0 && fromPod
+                ? $"cluster: nodeName is not configured and {NodeNameVariable} is \"{nodeName}\" (set it from spec.nodeName)"
+                : $"cluster: nodeName \"{nodeName}\" must be 1-63 characters of a-z, 0-9, '-' and '.', starting and ending with a letter or digit");
+        if ((underlayAddress is null) == (config.UnderlayInterface is null))
+            throw new ConfigException(fromPod
+                ? $"cluster: give exactly one of underlayAddress and underlayInterface (or set {HostIpVariable} from status.hostIP)"
+                : "cluster: give exactly one of underlayAddress and underlayInterface");
         IPAddress? underlay = null;
-        if (config.UnderlayAddress is not null &&
-            (!IPAddress.TryParse(config.UnderlayAddress, out underlay) || underlay.AddressFamily != AddressFamily.InterNetwork
-             || config.UnderlayAddress.Count(c => c == '.') != 3))
-            throw new ConfigException($"cluster: underlayAddress \"{config.UnderlayAddress}\" is not an IPv4 address");
+        if (underlayAddress is not null &&
+            (!IPAddress.TryParse(underlayAddress, out underlay) || underlay.AddressFamily != AddressFamily.InterNetwork
+             || underlayAddress.Count(c => c == '.') != 3))
+            throw new ConfigException($"cluster: underlayAddress \"{underlayAddress}\" is not an IPv4 address");
         if (underlay is not null && (IPAddress.IsLoopback(underlay) || underlay.Equals(IPAddress.Any) || underlay.Equals(IPAddress.Broadcast)))
             throw new ConfigException($"cluster: underlayAddress {underlay} cannot carry VXLAN to other nodes");
         if (config.UnderlayInterface is not null && !NetworkDefinition.IsValidInterfaceName(config.UnderlayInterface))
@@ -44,12 +59,12 @@ public sealed partial record ClusterSettings(
             "kubernetes" => ClusterBackend.Kubernetes,
             _ => throw new ConfigException($"cluster: backend \"{config.Backend}\" is not one of static, etcd, kubernetes"),
         };
-        var settings = new ClusterSettings(config.NodeName, underlay, config.UnderlayInterface, backend, null, null, null);
+        var settings = new ClusterSettings(nodeName, underlay, config.UnderlayInterface, backend, null, null, null);
         return backend switch
         {
             ClusterBackend.Static => settings with { Static = StaticClusterSettings.From(config.Static ?? new StaticClusterConfig()) },
             ClusterBackend.Etcd => settings with { Etcd = EtcdClusterSettings.From(config.Etcd) },
-            _ => settings with { Kubernetes = KubernetesClusterSettings.From(config.Kubernetes ?? new KubernetesClusterConfig(), config.NodeName) },
+            _ => settings with { Kubernetes = KubernetesClusterSettings.From(config.Kubernetes ?? new KubernetesClusterConfig(), nodeName) },
         };
     }
 

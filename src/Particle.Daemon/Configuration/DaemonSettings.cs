@@ -38,7 +38,8 @@ public sealed record DaemonSettings(
         return From(config);
     }
 
-    public static DaemonSettings From(NodeConfig config)
+    /// <param name="environment">Where pod-given values are read (NODE_NAME, HOST_IP); default the process environment.</param>
+    public static DaemonSettings From(NodeConfig config, Func<string, string?>? environment = null)
     {
         RequireAbsolute(config.StateDir, "stateDir");
         RequireAbsolute(config.SocketPath, "socketPath");
@@ -49,7 +50,7 @@ public sealed record DaemonSettings(
         if (config.Networks.Count == 0)
             throw new ConfigException("no networks configured: add at least one entry to \"networks\"");
 
-        var cluster = config.Cluster is null ? null : ClusterSettings.From(config.Cluster);
+        var cluster = config.Cluster is null ? null : ClusterSettings.From(config.Cluster, environment);
         var overlays = new List<OverlaySettings>();
         var networks = new Dictionary<string, NetworkDefinition>(StringComparer.Ordinal);
         foreach (var networkConfig in config.Networks)

@@ -47,7 +47,7 @@ public sealed class OverlayDataPlane : IOverlayLevels
             var previous = LeasedSubnets.Read(settings.StateDir, overlay.Network);
             var join = new ClusterJoin(overlay.Network, cluster.NodeName, overlay.ClusterCidr, overlay.NodeSubnetLength,
                 underlay.Address, VtepMac.For(cluster.NodeName, overlay.Network), previous);
-            var lease = await store.JoinAsync(join, cancel);
+            var lease = await JoinWithRetryAsync(store, join, log, cancel);
             if (previous is System.Net.IPNetwork before && !before.Equals(lease.Subnet))
                 log.LogWarning("network {Network}: subnet {Before} could not be had again, now {Subnet}", overlay.Network, before, lease.Subnet);
             LeasedSubnets.Write(settings.StateDir, overlay.Network, lease.Subnet);
@@ -57,6 +57,40 @@ public sealed class OverlayDataPlane : IOverlayLevels
         }
         return new OverlayDataPlane(store, node, log, networks);
     }
+
+    /// <summary>
+    /// A store that cannot be reached at start (etcd restarting, the API server busy) is asked again with
+    /// backoff until <paramref name="cancel"/> (the daemon's join deadline) fires; then the last error is
+    /// thrown and particled exits 2 for its supervisor to restart it. It never serves on the subnet recorded
+    /// in the state folder without the store's word: that lease may have expired and gone to another node.
+    /// </summary>
+    private static async Task<NodeLease> JoinWithRetryAsync(IClusterStore store, ClusterJoin join, ILogger log, CancellationToken cancel)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await store.JoinAsync(join, cancel);
+            }
+            catch (ClusterStoreException e) when (!cancel.IsCancellationRequested)
+            {
+                log.LogWarning("network {Network}: join attempt {Attempt} failed, retrying in {Delay} s: {Error}",
+                    join.Network, attempt, delay.TotalSeconds, e.Message);
+                try
+                {
+                    await Task.Delay(delay, cancel);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new ClusterStoreException($"network {join.Network}: gave up joining after {attempt} attempts: {e.Message}", e);
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxJoinRetryDelay.Ticks));
+            }
+        }
+    }
+
+    private static readonly TimeSpan MaxJoinRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>VXLAN devices, forwarding and the tenants' policy rules; after the bridges exist.</summary>
     public void Setup()

@@ -6,9 +6,7 @@ namespace Particle.EndToEnd.Tests.Overlay;
 /// <summary>
 /// The etcd backend: a real etcd server in a namespace of its own on the underlay (198.18.0.100:2379).
 /// Leaving = the node's daemon stops (its lease is revoked, or expires after the TTL); coming back = it
-/// starts again and asks for its previous subnet. The overlay tests run with it through
-/// <c>sealed class EtcdOverlayTests : OverlayTests { … CreateMembership() => new EtcdMembership(); }</c>
-/// once the etcd store is in the build.
+/// starts again and asks for its previous subnet. <see cref="EtcdOverlayTests"/> runs the overlay tests with it.
 /// </summary>
 public sealed class EtcdMembership : IClusterMembership
 {
