@@ -22,9 +22,13 @@ public static class JsonGen
     [
         "", "1.1.0", "1.0.0", "0.4.0", "0.3.1", "0.2.0", "0.1.0", "2.0.0", "1.1", "podnet", "-bad", "a/b", "../..",
         "10.0.0.5/24", "10.0.0.1", "10.0.0.1/33", "::1/128", "fe80::1/64", "0.0.0.0/0", "256.1.1.1/8", "10.0.0.5/-1",
-        "aa:bb:cc:dd:ee:ff", "eth0", "/var/run/netns/x", "/dev/null", "\u0000", "\ud800", "\n", "debug", "error",
-        new string('a', 5000), "/tmp/" + new string('s', 200),
+        "aa:bb:cc:dd:ee:ff", "eth0", AbsentFolder + "x", "/dev/null", "\u0000", "\ud800", "\n", "debug", "error",
+        new string('a', 5000), AbsentFolder + new string('s', 200),
     ];
+
+    // Absolute paths lead into a folder that does not exist: a generated "logFile" (the plugin appends
+    // to it) must never create a file on the machine, least of all under /run/netns.
+    private const string AbsentFolder = "/run/particle-fuzz-absent/";
 
     private static readonly string[] Numbers =
         ["0", "-1", "1", "10", "300", "301", "2147483648", "-2147483649", "1.5", "1e999", "-0", "1e-999", "99999999999999999999"];
