@@ -17,7 +17,7 @@ public sealed class TestNode : IDisposable
 
     private readonly List<string> _pods = [];
     private readonly StringBuilder _daemonLog = new();
-    private Process? _daemon;
+    private DaemonProcess? _daemon;
 
     /// <param name="namePrefix">Start of every namespace name, so a test area's leftovers can be told apart.</param>
     public TestNode(string subnet = "10.123.0.0/24", bool start = true, string namePrefix = "pte")
@@ -56,51 +56,15 @@ public sealed class TestNode : IDisposable
     public string SocketPath => Path.Combine(Dir, "particled.sock");
     public string ConfigPath => Path.Combine(Dir, "node.json");
     public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
-    public int DaemonPid => _daemon?.Id ?? throw new InvalidOperationException("particled is not running");
+    public int DaemonPid => _daemon?.Pid ?? throw new InvalidOperationException("particled is not running");
 
-    public void StartDaemon()
-    {
-        // nsenter --net, not ip netns exec: the daemon stays in the host mount namespace, as under systemd,
-        // so bind mounts it makes (the namespace pool's) are seen by everyone and outlive it.
-        var info = new ProcessStartInfo("nsenter")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { $"--net=/run/netns/{Namespace}", Binaries.Daemon, "--config", ConfigPath })
-            info.ArgumentList.Add(arg);
-        var daemon = Process.Start(info)!;
-        daemon.OutputDataReceived += (_, e) => { lock (_daemonLog) _daemonLog.AppendLine(e.Data); };
-        daemon.ErrorDataReceived += (_, e) => { lock (_daemonLog) _daemonLog.AppendLine(e.Data); };
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
-        _daemon = daemon;
-
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            if (daemon.HasExited)
-            {
-                // The parameterless wait also waits for the redirected output to be read to its end.
-                daemon.WaitForExit();
-                throw new InvalidOperationException($"particled exited with {daemon.ExitCode}:\n{DaemonLog}");
-            }
-            if (CanConnect())
-                return;
-            Thread.Sleep(20);
-        }
-        throw new TimeoutException($"particled did not open {SocketPath} within 15 s:\n{DaemonLog}");
-    }
+    public void StartDaemon() =>
+        _daemon = DaemonProcess.Start("node " + Namespace, Namespace, ConfigPath, SocketPath, _daemonLog);
 
     /// <summary>SIGKILL: no chance to clean up, as in a crash or an OOM kill.</summary>
     public void KillDaemon()
     {
-        if (_daemon is { HasExited: false } daemon)
-        {
-            daemon.Kill();
-            daemon.WaitForExit();
-        }
+        _daemon?.Kill();
         _daemon = null;
     }
 
@@ -108,11 +72,8 @@ public sealed class TestNode : IDisposable
     public int StopDaemon()
     {
         var daemon = _daemon ?? throw new InvalidOperationException("particled is not running");
-        Shell.Check("kill", "-TERM", daemon.Id.ToString());
-        if (!daemon.WaitForExit(TimeSpan.FromSeconds(15)))
-            throw new TimeoutException("particled did not stop on SIGTERM");
         _daemon = null;
-        return daemon.ExitCode;
+        return daemon.Stop(TimeSpan.FromSeconds(15));
     }
 
     /// <summary>A fresh pod network namespace; returns its path.</summary>
@@ -209,20 +170,6 @@ public sealed class TestNode : IDisposable
         }
         catch (IOException)
         {
-        }
-    }
-
-    private bool CanConnect()
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }

@@ -12,7 +12,7 @@ public sealed class SimNode : IDisposable
     private readonly SimCluster _cluster;
     private readonly List<string> _pods = [];
     private readonly StringBuilder _daemonLog = new();
-    private Process? _daemon;
+    private DaemonProcess? _daemon;
 
     public SimNode(SimCluster cluster, int number)
     {
@@ -86,41 +86,22 @@ public sealed class SimNode : IDisposable
     public void StartDaemon()
     {
         File.WriteAllText(ConfigPath, Config());
-        var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { $"--net=/run/netns/{Namespace}", Binaries.Daemon, "--config", ConfigPath })
-            info.ArgumentList.Add(arg);
-        var daemon = Process.Start(info)!;
-        daemon.OutputDataReceived += (_, e) => { lock (_daemonLog) _daemonLog.AppendLine(e.Data); };
-        daemon.ErrorDataReceived += (_, e) => { lock (_daemonLog) _daemonLog.AppendLine(e.Data); };
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
-        _daemon = daemon;
-        Wait.Until(() => daemon.HasExited || CanConnect(), $"{Name}: particled opens its socket", DaemonLog);
-        if (daemon.HasExited)
-            throw new InvalidOperationException($"{Name}: particled exited with {daemon.ExitCode}:\n{DaemonLog}");
+        _daemon = DaemonProcess.Start(Name, Namespace, ConfigPath, SocketPath, _daemonLog);
     }
 
     /// <summary>SIGKILL, as in a crash.</summary>
     public void KillDaemon()
     {
-        if (_daemon is { HasExited: false } daemon)
-        {
-            daemon.Kill();
-            daemon.WaitForExit();
-        }
+        _daemon?.Kill();
         _daemon = null;
     }
 
     /// <summary>SIGTERM: an orderly stop (a lease store releases the node's leases).</summary>
     public void StopDaemon()
     {
-        if (_daemon is { HasExited: false } daemon)
-        {
-            Shell.Check("kill", "-TERM", daemon.Id.ToString());
-            if (!daemon.WaitForExit(TimeSpan.FromSeconds(10)))
-                throw new TimeoutException($"{Name}: particled did not stop on SIGTERM");
-        }
+        var daemon = _daemon;
         _daemon = null;
+        daemon?.Stop(TimeSpan.FromSeconds(10));
     }
 
     /// <summary>The node's subnet in a tenant, as the daemon recorded its lease.</summary>
@@ -214,19 +195,5 @@ public sealed class SimNode : IDisposable
             }
         }
         Shell.Run("ip", ["netns", "del", Namespace]);
-    }
-
-    private bool CanConnect()
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
