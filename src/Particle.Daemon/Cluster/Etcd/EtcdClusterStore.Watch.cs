@@ -20,35 +20,9 @@ public sealed partial class EtcdClusterStore
 
     public async IAsyncEnumerable<IReadOnlyList<NodeLease>> WatchAsync(string network, [EnumeratorCancellation] CancellationToken cancel)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stopping.Token);
-        // Capacity one, oldest dropped: a slow reader gets the latest membership, never a backlog.
-        var snapshots = Channel.CreateBounded<IReadOnlyList<NodeLease>>(
-            new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true });
-        Task producer = Task.Run(() => ProduceSnapshotsAsync(network, snapshots.Writer, stop.Token));
-        try
-        {
-            while (await NextAsync(snapshots.Reader, stop.Token) is { } snapshot)
-            {
-                yield return snapshot;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await producer;
-        }
-    }
-
-    private static async Task<IReadOnlyList<NodeLease>?> NextAsync(ChannelReader<IReadOnlyList<NodeLease>> reader, CancellationToken cancel)
-    {
-        try
-        {
-            return await reader.WaitToReadAsync(cancel) && reader.TryRead(out var snapshot) ? snapshot : null;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
+        var snapshots = LatestSnapshots.StreamAsync((writer, token) => ProduceSnapshotsAsync(network, writer, token), _stopping.Token);
+        await foreach (var snapshot in snapshots.WithCancellation(cancel))
+            yield return snapshot;
     }
 
     private async Task ProduceSnapshotsAsync(string network, ChannelWriter<IReadOnlyList<NodeLease>> writer, CancellationToken cancel)

@@ -86,22 +86,9 @@ public sealed class KubernetesClusterStore : IClusterStore
     public async IAsyncEnumerable<IReadOnlyList<NodeLease>> WatchAsync(string network, [EnumeratorCancellation] CancellationToken cancel)
     {
         ClaimNetwork(network);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stopping.Token);
-        var snapshots = Channel.CreateBounded<IReadOnlyList<NodeLease>>(
-            new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true });
-        Task producer = Task.Run(() => ProduceSnapshotsAsync(network, snapshots.Writer, stop.Token));
-        try
-        {
-            while (await NextAsync(snapshots.Reader, stop.Token) is { } snapshot)
-            {
-                yield return snapshot;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await producer;
-        }
+        var snapshots = LatestSnapshots.StreamAsync((writer, token) => ProduceSnapshotsAsync(network, writer, token), _stopping.Token);
+        await foreach (var snapshot in snapshots.WithCancellation(cancel))
+            yield return snapshot;
     }
 
     public async ValueTask DisposeAsync()
@@ -118,18 +105,6 @@ public sealed class KubernetesClusterStore : IClusterStore
         {
             throw new ClusterStoreException(
                 $"kubernetes: this backend serves one network (a Node has one podCIDR); it serves {served}, not {network}");
-        }
-    }
-
-    private static async Task<IReadOnlyList<NodeLease>?> NextAsync(ChannelReader<IReadOnlyList<NodeLease>> reader, CancellationToken cancel)
-    {
-        try
-        {
-            return await reader.WaitToReadAsync(cancel) && reader.TryRead(out var snapshot) ? snapshot : null;
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
         }
     }
 
