@@ -43,12 +43,26 @@ public sealed class ConflistDriver(TestNode node, JsonObject conflist, JsonObjec
         _cache[(containerId, ifName)] = (netns, previous);
     }
 
-    /// <summary>CHECK of every plugin but those named in <paramref name="skip"/>.</summary>
-    public void Check(string containerId, string netns, string ifName = "eth0", params string[] skip)
+    /// <summary>
+    /// CHECK of every plugin in order. Unlike libcni, which stops at the first failure, every plugin is
+    /// asked and the failures are returned by plugin type, so a test can tell whose CHECK failed and why.
+    /// </summary>
+    public Dictionary<string, string> Check(string containerId, string netns, string ifName = "eth0")
     {
         var cached = _cache[(containerId, ifName)].Result;
-        foreach (var plugin in Plugins().Where(p => !skip.Contains(p["type"]!.GetValue<string>())))
-            Invoke("CHECK", plugin, cached, containerId, netns, ifName);
+        var failures = new Dictionary<string, string>();
+        foreach (var plugin in Plugins())
+        {
+            try
+            {
+                Invoke("CHECK", plugin, cached, containerId, netns, ifName);
+            }
+            catch (InvalidOperationException e)
+            {
+                failures[plugin["type"]!.GetValue<string>()] = e.Message;
+            }
+        }
+        return failures;
     }
 
     public void Del(string containerId, string netns, string ifName = "eth0")
