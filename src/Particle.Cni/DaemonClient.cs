@@ -59,9 +59,10 @@ internal sealed class DaemonClient(string socketPath, int timeoutSeconds)
     /// </summary>
     private static string? ImpostorReason(string path)
     {
-        if (FileKind.Of(path) == FileKinds.SymbolicLink)
+        var kind = FileKind.Of(path, out uint owner);
+        if (kind == FileKinds.SymbolicLink)
             return "the socket path is a symbolic link; refusing to follow it";
-        return FileKind.OwnerOf(path) is { } owner && owner != 0 && owner != UnixCredentials.EffectiveUid
+        return kind != FileKinds.Missing && owner != 0 && owner != UnixCredentials.EffectiveUid
             ? $"the socket is owned by uid {owner}, not root; refusing to talk to it"
             : null;
     }

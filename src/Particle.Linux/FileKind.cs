@@ -15,9 +15,16 @@ public enum FileKinds
 /// <summary>What a path is, without following a symbolic link at its end.</summary>
 public static class FileKind
 {
-    public static FileKinds Of(string path) => Libc.LinkMode(path) is not { } mode
-        ? FileKinds.Missing
-        : (mode & Libc.S_IFMT) switch
+    public static FileKinds Of(string path) => Of(path, out _);
+
+    /// <summary>Also the uid owning the path itself (0 when missing), from the same single statx.</summary>
+    public static FileKinds Of(string path, out uint owner)
+    {
+        owner = 0;
+        if (Libc.LinkStat(path) is not { } stat)
+            return FileKinds.Missing;
+        owner = stat.Owner;
+        return (stat.Mode & Libc.S_IFMT) switch
         {
             Libc.S_IFREG => FileKinds.Regular,
             Libc.S_IFDIR => FileKinds.Directory,
@@ -25,7 +32,5 @@ public static class FileKind
             Libc.S_IFLNK => FileKinds.SymbolicLink,
             _ => FileKinds.Other,
         };
-
-    /// <summary>The uid owning the path itself, without following a symbolic link; null when missing.</summary>
-    public static uint? OwnerOf(string path) => Libc.LinkOwner(path);
+    }
 }

@@ -10,29 +10,16 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int StatxPath(int dirfd, string path, int flags, uint mask, byte* buffer);
 
-    /// <summary>File type bits of path itself (a symbolic link is reported as one); null when nothing is there.</summary>
-    internal static unsafe int? LinkMode(string path)
-    {
-        byte* buffer = stackalloc byte[256];
-        if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, buffer) != 0)
-        {
-            int errno = LastErrno;
-            if (errno is Errno.ENOENT or Errno.ENOTDIR)
-            {
-                return null;
-            }
-            throw new LinuxException(errno, "statx", path);
-        }
-        return *(ushort*)(buffer + 28);
-    }
-
     private const uint STATX_UID = 0x8;
 
-    /// <summary>Owner uid of path itself (a symbolic link's own owner); null when nothing is there.</summary>
-    internal static unsafe uint? LinkOwner(string path)
+    /// <summary>
+    /// File type bits and owner uid of path itself (a symbolic link is reported as one, with its own
+    /// owner), in one statx; null when nothing is there.
+    /// </summary>
+    internal static unsafe (int Mode, uint Owner)? LinkStat(string path)
     {
         byte* buffer = stackalloc byte[256];
-        if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_UID, buffer) != 0)
+        if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_UID, buffer) != 0)
         {
             int errno = LastErrno;
             if (errno is Errno.ENOENT or Errno.ENOTDIR)
@@ -41,6 +28,6 @@ internal static partial class Libc
             }
             throw new LinuxException(errno, "statx", path);
         }
-        return *(uint*)(buffer + 20);
+        return (*(ushort*)(buffer + 28), *(uint*)(buffer + 20));
     }
 }
