@@ -3,7 +3,8 @@
 # iproute2 (to observe), ping, the reference CNI plugins (the baseline and the chaining tests), jq, curl,
 # hyperfine, iptables (used by the reference portmap and firewall plugins), and containerd, podman,
 # runc and busybox-static for the tests that run real containers, etcd for the cluster store, iperf3
-# and bc for the overlay benchmark, gnuplot and time for bench.sh.
+# and bc for the overlay benchmark, gnuplot and time for bench.sh, libnftables1 (particled's nftables
+# tables) and nftables (the nft command the tests observe them with).
 set -euo pipefail
 
 need=()
@@ -25,6 +26,8 @@ command -v etcdctl >/dev/null || need+=(etcd-client)   # tests observe what the 
 python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)   # deploy/kubernetes/check-manifest.py
 command -v iperf3 >/dev/null || need+=(iperf3)           # scripts/bench-overlay.sh
 command -v bc >/dev/null || need+=(bc)
+dpkg -s libnftables1 >/dev/null 2>&1 || need+=(libnftables1)   # particled's nftables tables, through libnftables (LibraryImport)
+command -v nft >/dev/null || need+=(nftables)          # tests observe the tables with nft and write kube-proxy's nftables-mode rules
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
