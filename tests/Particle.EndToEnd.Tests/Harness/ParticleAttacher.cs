@@ -17,20 +17,25 @@ public sealed class ParticleAttacher : IPodAttacher
     private readonly StringBuilder _log = new();
     private readonly DaemonProcess _daemon;
 
-    public ParticleAttacher(World world, string subnet = "10.123.0.0/24")
+    /// <summary>The network of the node config: the routed design's keys (issue 11), no bridge.</summary>
+    public static string RoutedNetwork(string subnet) => $$"""
+        {
+          "name": "{{NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "pte0", "mtu": 1400,
+          "ipMasq": true, "nonMasqueradeCidrs": []
+        }
+        """;
+
+    /// <param name="network">The node config's network object; null is <see cref="RoutedNetwork"/>. Its name must be "e2e".</param>
+    public ParticleAttacher(World world, string subnet = "10.123.0.0/24", string? network = null)
     {
         _world = world;
         ClusterCidr = subnet;
-        // The routed design's keys (issue 11): no bridge; the pods' gateway is answered on the host ends.
         File.WriteAllText(ConfigPath, $$"""
             {
               "stateDir": "{{StateDir}}",
               "socketPath": "{{SocketPath}}",
               "pendingDeleteScanSeconds": 1,
-              "networks": [ {
-                "name": "{{NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "pte0", "mtu": 1400,
-                "ipMasq": true, "nonMasqueradeCidrs": []
-              } ]
+              "networks": [ {{network ?? RoutedNetwork(subnet)}} ]
             }
             """);
         _daemon = DaemonProcess.Start("node " + world.Node, world.Node, ConfigPath, SocketPath, _log);

@@ -106,6 +106,32 @@ public sealed class ReferenceBridgeServiceTests
     }
 
     /// <summary>
+    /// The attacher's contract on the reference: DEL undoes ADD (veth gone, host-local's reservation
+    /// released in the test's own dataDir) and nothing is written under /var/lib/cni.
+    /// </summary>
+    [Fact]
+    public void Attach_and_detach_keep_their_state_in_the_test_folder()
+    {
+        using var world = new World("psb");
+        using var bridge = new ReferenceBridgeAttacher(world);
+        var netns = world.AddPodNamespace("a");
+
+        var address = bridge.Attach("a", netns);
+        var reservations = Path.Combine(world.Dir, "host-local", "cbr0");
+        File.Exists(Path.Combine(reservations, address.ToString())).Should().BeTrue();
+        bridge.Detach("a", netns);
+
+        File.Exists(Path.Combine(reservations, address.ToString())).Should().BeFalse();
+        Shell.Check("ip", "-n", Path.GetFileName(netns), "-br", "link").Should().NotContain("eth0");
+        if (Directory.Exists("/var/lib/cni"))
+        {
+            Directory.EnumerateFiles("/var/lib/cni", "*", SearchOption.AllDirectories)
+                .Where(f => new FileInfo(f).Length < 4096 && File.ReadAllText(f).Contains(world.Prefix))
+                .Should().BeEmpty("host-local must use the test's dataDir");
+        }
+    }
+
+    /// <summary>
     /// br_netfilter's sysctls have been per network namespace since Linux 5.3: a fresh namespace shows them
     /// (before, only the initial namespace had them) and starts with 1. Proven here by reading only, so
     /// nothing changes outside this test's namespaces even on a kernel where they were global.
