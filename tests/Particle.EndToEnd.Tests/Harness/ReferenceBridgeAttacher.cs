@@ -23,13 +23,17 @@ public sealed class ReferenceBridgeAttacher : IPodAttacher
     private readonly World _world;
     private readonly string _dataDir;
     private readonly bool _ipMasq;
+    private readonly bool _hairpinMode;
 
     /// <param name="ipMasq">flannel's setting is true; false shows that the world really has no route to pods.</param>
     /// <param name="bridgeNetfilter">kubeadm's setting is true; false shows what same-node Services lose without it.</param>
-    public ReferenceBridgeAttacher(World world, string subnet = "10.123.0.0/24", bool ipMasq = true, bool bridgeNetfilter = true)
+    /// <param name="hairpinMode">flannel's setting is true; false shows that a pod then cannot reach itself through its Service.</param>
+    public ReferenceBridgeAttacher(World world, string subnet = "10.123.0.0/24", bool ipMasq = true, bool bridgeNetfilter = true,
+        bool hairpinMode = true)
     {
         _world = world;
         _ipMasq = ipMasq;
+        _hairpinMode = hairpinMode;
         ClusterCidr = subnet;
         _dataDir = Path.Combine(world.Dir, "host-local");
         Directory.CreateDirectory(_dataDir);
@@ -68,7 +72,7 @@ public sealed class ReferenceBridgeAttacher : IPodAttacher
         ["isGateway"] = true,
         ["isDefaultGateway"] = true,
         ["ipMasq"] = _ipMasq,
-        ["hairpinMode"] = true,
+        ["hairpinMode"] = _hairpinMode,
         ["ipam"] = new JsonObject
         {
             ["type"] = "host-local",

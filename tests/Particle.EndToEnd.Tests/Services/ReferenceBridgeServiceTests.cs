@@ -10,8 +10,8 @@ namespace Particle.EndToEnd.Tests.Services;
 /// </summary>
 public sealed class ReferenceBridgeServiceTests
 {
-    private static ServiceScenario Scenario(KubeProxyMode mode, bool ipMasq = true, bool bridgeNetfilter = true) =>
-        new(world => new ReferenceBridgeAttacher(world, ipMasq: ipMasq, bridgeNetfilter: bridgeNetfilter), mode);
+    private static ServiceScenario Scenario(KubeProxyMode mode, bool ipMasq = true, bool bridgeNetfilter = true, bool hairpinMode = true) =>
+        new(world => new ReferenceBridgeAttacher(world, ipMasq: ipMasq, bridgeNetfilter: bridgeNetfilter, hairpinMode: hairpinMode), mode);
 
     [Theory]
     [InlineData(KubeProxyMode.Iptables)]
@@ -89,6 +89,23 @@ public sealed class ReferenceBridgeServiceTests
         Traffic.Tcp(b.Netns, vip.Address, vip.Port).Answer.Should().BeNull("the reply skips the reverse DNAT when bridged without br_netfilter");
         // The endpoint itself is fine: straight to its address (no DNAT to undo) the same pod answers.
         Traffic.Tcp(b.Netns, a.Address, 8080).Answer.Should().Be(server.AnswerFor(b.Address));
+    }
+
+    /// <summary>
+    /// Why flannel sets hairpinMode: br_netfilter DNATs the pod's packet to the pod itself and the bridge must
+    /// then send the frame back out of the port it came in by, which a bridge port refuses unless in hairpin mode.
+    /// </summary>
+    [Fact]
+    public void Without_hairpin_mode_a_pod_cannot_reach_itself_through_its_service()
+    {
+        using var s = Scenario(KubeProxyMode.Iptables, hairpinMode: false);
+        var a = s.AddPod("a");
+        using var server = new EchoServer("a", a.Netns, a.Address, 8080);
+        var vip = new IPEndPoint(IPAddress.Parse("10.96.0.12"), 80);
+        s.Rules.AddClusterIp("default/self:http", vip, new IPEndPoint(a.Address, 8080));
+
+        Traffic.Tcp(a.Netns, vip.Address, vip.Port).Answer.Should().BeNull();
+        server.Seen.Should().BeEmpty();
     }
 
     /// <summary>The negative control of the egress row: without masquerade the world has no way back to a pod.</summary>
