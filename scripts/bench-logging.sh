@@ -31,7 +31,7 @@ trap cleanup EXIT INT TERM
 
 cat > "$work/node.json" <<JSON
 { "stateDir": "$work/state", "socketPath": "$work/particled.sock",
-  "networks": [ { "name": "logbench", "subnet": "10.198.0.0/24", "bridge": "plog0" } ] }
+  "networks": [ { "name": "logbench", "subnet": "10.198.0.0/24", "gatewayInterface": "plog0" } ] }
 JSON
 common="\"cniVersion\":\"1.0.0\",\"name\":\"logbench\",\"type\":\"particle\",\"socket\":\"$work/particled.sock\",\"stateDir\":\"$work/state\""
 echo "{$common}" > "$work/off.json"

@@ -233,7 +233,7 @@ start_system() {
   esac
   jq -n --arg state "$dir/state" --arg sock "$dir/particled.sock" --arg subnet "${subnet[$s]}" --arg br "pb${s:0:2}0" \
     --argjson pools "$pools" '{stateDir: $state, socketPath: $sock, pendingDeleteScanSeconds: 5,
-    networks: [{name: "bench", subnet: $subnet, bridge: $br, mtu: 1500} + $pools]}' >"$dir/particled.json"
+    networks: [{name: "bench", subnet: $subnet, gatewayInterface: $br, mtu: 1500} + $pools]}' >"$dir/particled.json"
   jq -cn --arg state "$dir/state" --arg sock "$dir/particled.sock" '{cniVersion: "1.0.0", name: "bench",
     type: "particle", socket: $sock, stateDir: $state}' >"$dir/plugin.conf"
   nsenter --net="/run/netns/$node" "$bin_dir/particled" --config "$dir/particled.json" >"$dir/particled.log" 2>&1 &

@@ -78,7 +78,7 @@ write_node_config() {
   fi
   for t in $(seq 1 "$tenants"); do
     networks+="${networks:+,
-}    { \"name\": \"t$t\", \"clusterCidr\": \"10.$((243 + t)).0.0/16\", \"nodeSubnetLength\": 24, \"bridge\": \"tb$t\", \"vxlan\": { \"vni\": $((100 + t)) } }"
+}    { \"name\": \"t$t\", \"clusterCidr\": \"10.$((243 + t)).0.0/16\", \"nodeSubnetLength\": 24, \"gatewayInterface\": \"tb$t\", \"vxlan\": { \"vni\": $((100 + t)) } }"
   done
   mkdir -p "$dir/n$n"
   cat > "$dir/n$n/node.json" <<JSON

@@ -41,7 +41,7 @@ cat > "$work/node.json" <<JSON
 {
   "stateDir": "$work/state",
   "socketPath": "$work/particled.sock",
-  "networks": [ { "name": "demo", "subnet": "10.199.0.0/24", "bridge": "demo0", "mtu": 1500 } ]
+  "networks": [ { "name": "demo", "subnet": "10.199.0.0/24", "gatewayInterface": "demo0", "mtu": 1500 } ]
 }
 JSON
 conf="{\"cniVersion\":\"1.0.0\",\"name\":\"demo\",\"type\":\"particle\",\"socket\":\"$work/particled.sock\",\"stateDir\":\"$work/state\"}"

@@ -46,7 +46,7 @@ cat > "$work/node.json" <<JSON
   "stateDir": "$work/state",
   "socketPath": "$work/particled.sock",
   "pendingDeleteScanSeconds": 1,
-  "networks": [ { "name": "soak", "subnet": "10.197.0.0/20", "bridge": "soak0", "mtu": 1500 } ]
+  "networks": [ { "name": "soak", "subnet": "10.197.0.0/20", "gatewayInterface": "soak0", "mtu": 1500 } ]
 }
 JSON
 conf="{\"cniVersion\":\"1.1.0\",\"name\":\"soak\",\"type\":\"particle\",\"socket\":\"$work/particled.sock\",\"stateDir\":\"$work/state\",\"timeoutSeconds\":5}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Removes exactly what scripts/install.sh added (listed in /etc/particle/install-manifest), and the
 # folders it created if they are left empty. Files an operator had before the install are untouched.
-# Running pods keep their interfaces; stop particled first if it runs.
+# Running pods keep their interfaces (but lose egress: the firewall table goes); stop particled first if it runs.
 #   DESTDIR=DIR scripts/uninstall.sh   (the same DESTDIR as the install)
 set -euo pipefail
 
@@ -22,5 +22,10 @@ while IFS= read -r path; do
 done <<<"$entries"
 if [ -z "$root" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   systemctl daemon-reload
+fi
+# particled's firewall table (egress, isolation) stays while particled is stopped, so running pods keep
+# their egress across restarts; uninstalling takes it away.
+if [ -z "$root" ] && command -v nft >/dev/null && nft list table inet particle >/dev/null 2>&1; then
+  nft delete table inet particle && echo "removed nftables table inet particle"
 fi
 echo "uninstalled"

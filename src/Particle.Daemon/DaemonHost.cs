@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Particle.Daemon.Attachments;
 using Particle.Daemon.Cluster;
 using Particle.Daemon.Configuration;
+using Particle.Daemon.Firewall;
 using Particle.Daemon.Ipam;
 using Particle.Daemon.Metrics;
 using Particle.Daemon.Overlay;
@@ -116,6 +117,19 @@ public static class DaemonHost
             return 2;
         }
 
+        NodeFirewall firewallRules;
+        try
+        {
+            firewallRules = NodeFirewall.Open(loggers.CreateLogger("firewall"));
+        }
+        catch (Particle.Linux.NftablesUnavailableException e)
+        {
+            log.LogCritical("cannot program the firewall (egress, isolation): {Error}", e.Message);
+            return 2;
+        }
+        using var firewall = firewallRules;
+        readiness.Firewall = firewall;
+
         var service = new AttachmentService(settings, ipam, node, loggers.CreateLogger("attachments"));
         try
         {
@@ -124,6 +138,12 @@ public static class DaemonHost
                 overlay.Setup();
             else
                 ForgetOverlay(node, loggers.CreateLogger("overlay"));
+            firewall.Apply(settings);
+        }
+        catch (Particle.Linux.NftablesException e)
+        {
+            log.LogCritical("cannot program the firewall (egress, isolation): {Error}", e.Message);
+            return 2;
         }
         catch (Exception e) when (e is ConfigException or IOException)
         {
@@ -174,8 +194,10 @@ public static class DaemonHost
                 try
                 {
                     service.Sweep();
+                    if (firewall.Reconcile())
+                        DaemonEvents.Record(EventKinds.Network, null, FirewallRuleset.Table, "firewall table had drifted; applied again", error: true);
                 }
-                catch (Exception e) when (e is NetlinkException or IOException or ConfigException or InvalidOperationException)
+                catch (Exception e) when (e is NetlinkException or IOException or ConfigException or InvalidOperationException or Particle.Linux.NftablesException)
                 {
                     if (e is NetlinkException netlink)
                         NetlinkMetrics.Failed(netlink);

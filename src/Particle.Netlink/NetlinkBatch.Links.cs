@@ -16,6 +16,10 @@ public sealed partial class NetlinkBatch
         {
             _writer.AttributeI32(Ifla.MASTER, master);
         }
+        if (spec.Group is uint group)
+        {
+            _writer.AttributeU32(Ifla.GROUP, group);
+        }
         using (_writer.Nested(Ifla.LINKINFO))
         {
             _writer.AttributeStringRaw(Ifla.INFO_KIND, "veth");
@@ -126,16 +130,22 @@ public sealed partial class NetlinkBatch
 
     /// <summary>sysctl net.ipv4.conf.DEV.forwarding=0|1 for device #INDEX, through IFLA_AF_SPEC: routing
     /// packets that arrive on that device, without turning forwarding on for every interface of the node</summary>
-    public NetlinkBatch SetIpv4Forwarding(int index, bool on)
+    public NetlinkBatch SetIpv4Forwarding(int index, bool on) => SetIpv4Conf(index, Ifla.IPV4_DEVCONF_FORWARDING, on, "forwarding");
+
+    /// <summary>sysctl net.ipv4.conf.DEV.proxy_arp=0|1 for device #INDEX, through IFLA_AF_SPEC: the device answers
+    /// ARP for addresses the node routes through another device</summary>
+    public NetlinkBatch SetProxyArp(int index, bool on) => SetIpv4Conf(index, Ifla.IPV4_DEVCONF_PROXY_ARP, on, "proxy_arp");
+
+    private NetlinkBatch SetIpv4Conf(int index, ushort setting, bool on, string name)
     {
         int start = BeginSetLink(index);
         using (_writer.Nested(Ifla.AF_SPEC))
         using (_writer.Nested(2)) // AF_INET
         using (_writer.Nested(Ifla.INET_CONF))
         {
-            _writer.AttributeU32(Ifla.IPV4_DEVCONF_FORWARDING, on ? 1u : 0u);
+            _writer.AttributeU32(setting, on ? 1u : 0u);
         }
-        return End(start, Rtm.SETLINK, $"#{index} ipv4 forwarding {(on ? 1 : 0)}");
+        return End(start, Rtm.SETLINK, $"#{index} ipv4 {name} {(on ? 1 : 0)}");
     }
 
     /// <summary>ip link set dev #INDEX master #MASTER (0: nomaster)</summary>

@@ -23,6 +23,9 @@ public sealed record VethSpec
 
     public bool Up { get; init; }
 
+    /// <summary>The host end's device group (IFLA_GROUP) at creation: how a daemon tells its devices from others'.</summary>
+    public uint? Group { get; init; }
+
     /// <summary>The kernel refuses IFF_UP on a veth peer during creation (ENOTCONN: the peer is opened before the
     /// pair is linked). In the same namespace this adds an RTM_SETLINK by name to the same send; for a peer in
     /// PeerNamespace, Commit brings it up afterwards from a socket inside that namespace.</summary>

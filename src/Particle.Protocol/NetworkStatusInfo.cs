@@ -6,7 +6,8 @@ public sealed class NetworkStatusInfo
     public string Name { get; set; } = "";
     public string Subnet { get; set; } = "";
     public string Gateway { get; set; } = "";
-    public string Bridge { get; set; } = "";
+    /// <summary>The node device holding the gateway address.</summary>
+    public string GatewayInterface { get; set; } = "";
     /// <summary>Addresses the range can hand out, and how many are held (pool entries included).</summary>
     public long AddressesTotal { get; set; }
     public long AddressesUsed { get; set; }
@@ -23,7 +24,7 @@ public sealed class NetworkStatusInfo
     public List<PoolLevelInfo>? Pools { get; set; }
     /// <summary>Remote nodes the overlay knows; null without an overlay.</summary>
     public int? RemoteNodes { get; set; }
-    /// <summary>Why the network cannot serve ADD right now (bridge missing, down, or without its gateway); null when it can.</summary>
+    /// <summary>Why the network cannot serve ADD right now (gateway device missing, down, or without its gateway); null when it can.</summary>
     public string? Problem { get; set; }
     /// <summary>The most recent failure recorded for the network (see particlectl events), with its time.</summary>
     public string? LastError { get; set; }

@@ -12,7 +12,7 @@ internal static class TestNetworks
         string? rangeStart = null, string? rangeEnd = null) =>
         NetworkDefinition.From(new NetworkConfig
         {
-            Name = name, Subnet = subnet, Gateway = gateway, RangeStart = rangeStart, RangeEnd = rangeEnd, Bridge = "pt0",
+            Name = name, Subnet = subnet, Gateway = gateway, RangeStart = rangeStart, RangeEnd = rangeEnd, GatewayInterface = "pt0",
         });
 
     public static Dictionary<string, NetworkDefinition> Map(params NetworkDefinition[] networks) =>

@@ -48,7 +48,7 @@ public sealed class ContainerdTests : IDisposable
             "/bin/sh", "-c", $"ip -4 addr show eth0 && ping -c 1 -W 2 10.125.0.1 && ping -c 1 -W 2 {firstAddress}");
 
         second.ExitCode.Should().Be(0, second.ToString());
-        second.Stdout.Should().MatchRegex(@"inet 10\.125\.0\.\d+/24").And.Contain("1 packets received");
+        second.Stdout.Should().MatchRegex(@"inet 10\.125\.0\.\d+/32").And.Contain("1 packets received");
         _node.Allocations().Select(a => a.ContainerId).Should().Equal(["default-first"], "ctr sent DEL when `second` exited");
 
         // What ctr 1.6 called, pinned so docs/runtimes.md stays true: ADD with the task's /proc path, DEL
@@ -114,7 +114,7 @@ public sealed class ContainerdTests : IDisposable
             Thread.Sleep(TimeSpan.FromSeconds(4));
             _node.Allocations().Select(a => a.Address).Should().Equal(allocation.Address);
             _node.Links().Should().Contain(allocation.HostInterface);
-            Shell.Check("nsenter", $"--net={pin}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"{allocation.Address}/24");
+            Shell.Check("nsenter", $"--net={pin}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"{allocation.Address}/32");
         }
         finally
         {

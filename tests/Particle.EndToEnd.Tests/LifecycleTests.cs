@@ -29,23 +29,23 @@ public sealed class LifecycleTests : IDisposable
         var root = result.RootElement;
         root.GetProperty("cniVersion").GetString().Should().Be(cniVersion);
         var interfaces = root.GetProperty("interfaces");
-        interfaces.GetArrayLength().Should().Be(3);
-        interfaces[0].GetProperty("name").GetString().Should().Be("pte0");
-        interfaces[1].GetProperty("name").GetString().Should().Be(HostVethName.For(new AttachmentId(TestNode.NetworkName, "c1", "eth0")));
-        interfaces[1].TryGetProperty("sandbox", out _).Should().BeFalse();
-        interfaces[2].GetProperty("name").GetString().Should().Be("eth0");
-        interfaces[2].GetProperty("sandbox").GetString().Should().Be(pod);
-        interfaces[2].GetProperty("mac").GetString().Should().MatchRegex("^([0-9a-f]{2}:){5}[0-9a-f]{2}$");
-        interfaces[2].TryGetProperty("mtu", out _).Should().Be(cniVersion == "1.1.0", "mtu exists from 1.1.0 on");
+        // Routed pods: the host end and the pod's interface, no bridge.
+        interfaces.GetArrayLength().Should().Be(2);
+        interfaces[0].GetProperty("name").GetString().Should().Be(HostVethName.For(new AttachmentId(TestNode.NetworkName, "c1", "eth0")));
+        interfaces[0].TryGetProperty("sandbox", out _).Should().BeFalse();
+        interfaces[1].GetProperty("name").GetString().Should().Be("eth0");
+        interfaces[1].GetProperty("sandbox").GetString().Should().Be(pod);
+        interfaces[1].GetProperty("mac").GetString().Should().MatchRegex("^([0-9a-f]{2}:){5}[0-9a-f]{2}$");
+        interfaces[1].TryGetProperty("mtu", out _).Should().Be(cniVersion == "1.1.0", "mtu exists from 1.1.0 on");
         var ip = root.GetProperty("ips")[0];
-        ip.GetProperty("interface").GetInt32().Should().Be(2);
+        ip.GetProperty("interface").GetInt32().Should().Be(1);
         ip.GetProperty("gateway").GetString().Should().Be("10.123.0.1");
         ip.TryGetProperty("version", out _).Should().Be(cniVersion.StartsWith("0."), "ips[].version went away in 1.0.0");
         string address = ip.GetProperty("address").GetString()!;
 
         _node.Addresses(pod, "eth0").Should().Equal(address);
         _node.PingFromNode(address.Split('/')[0]).Should().BeTrue();
-        _node.Allocations().Select(a => a.Address + "/24").Should().Equal(address);
+        _node.Allocations().Select(a => a.Address + "/32").Should().Equal(address);
 
         if (cniVersion != "0.3.0" && cniVersion != "0.3.1")
         {

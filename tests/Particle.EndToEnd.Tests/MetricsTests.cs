@@ -33,7 +33,7 @@ public sealed class MetricsTests : IDisposable
               "socketPath": "{{socket}}",
               "pendingDeleteScanSeconds": {{scanSeconds}},
               {{(metrics.Length > 0 ? $"\"metrics\": {metrics}," : "")}}
-              "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "bridge": "{{bridge}}", "mtu": 1400 } ]
+              "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "{{bridge}}", "mtu": 1400 } ]
             }
             """);
 

@@ -82,7 +82,7 @@ public sealed class NamespacePoolTests(ITestOutputHelper output) : IDisposable
             var ip = result.RootElement.GetProperty("ips")[0];
             ip.GetProperty("address").GetString().Should().Be(claim.Address);
             ip.GetProperty("gateway").GetString().Should().Be(claim.Gateway);
-            result.RootElement.GetProperty("interfaces")[2].GetProperty("sandbox").GetString().Should().Be(claim.Netns);
+            result.RootElement.GetProperty("interfaces")[1].GetProperty("sandbox").GetString().Should().Be(claim.Netns);
         }
         _pool.HostVeths().Should().BeEquivalentTo(vethsBefore, "ADD on a claimed namespace does no kernel work");
         _pool.Node.Plugin("CHECK", "fn1", claim.Netns, stdin: CheckConf(add.Stdout)).ExitCode.Should().Be(0);

@@ -26,7 +26,7 @@ public sealed class VanishedNamespaceTests : IDisposable
 
         _node.Allocations().Should().ContainSingle().Which.Address.Should().Be(allocation.Address,
             $"handing the address out again would give two pods the same one\n{_node.DaemonLog}");
-        _node.Addresses(pod, "eth0").Should().Equal($"{allocation.Address}/24");
+        _node.Addresses(pod, "eth0").Should().Equal($"{allocation.Address}/32");
 
         // The namespace goes: now the address is free, and the DEL that follows is a no-op.
         _node.RemovePod(pod);

@@ -57,14 +57,14 @@ public sealed class StatusCommand : CtlCommand
     /// </summary>
     public static string Table(IReadOnlyList<NetworkStatusInfo> networks)
     {
-        string[] header = ["NETWORK", "SUBNET", "BRIDGE", "ADDR USED", "ADDR FREE", "POOL FREE", "POOL IN USE", "POOL TARGET", "FILLING",
+        string[] header = ["NETWORK", "SUBNET", "GATEWAY IF", "ADDR USED", "ADDR FREE", "POOL FREE", "POOL IN USE", "POOL TARGET", "FILLING",
             "REMOTE NODES", "STATE", "LAST ERROR"];
         var rows = new List<string[]> { header };
         foreach (var n in networks)
         {
             var pools = LevelsOf(n);
             rows.Add([
-                n.Name, n.Subnet, n.Bridge,
+                n.Name, n.Subnet, n.GatewayInterface,
                 Number(n.AddressesUsed), Number(n.AddressesTotal - n.AddressesUsed),
                 PoolCell(pools, p => p.Free), PoolCell(pools, p => p.InUse), PoolCell(pools, p => p.Target),
                 n.NamespacePool is null ? "-" : Number(n.NamespacePool.Filling),

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Particle.Daemon.Configuration;
@@ -13,27 +12,49 @@ using Particle.Protocol;
 namespace Particle.Daemon.Attachments;
 
 /// <summary>
-/// Serves the CNI verbs for every network of the node: address allocation plus the kernel wiring, with
-/// the invariant that an address is held exactly while its attachment's host veth exists (after ADD
-/// answered) and that every failure path gives back what it took.
+/// Serves the CNI verbs for every network of the node: address allocation plus the kernel wiring through
+/// the data plane, with the invariant that an address is held exactly while its attachment's host end
+/// exists (after ADD answered) and that every failure path gives back what it took. Recovery and
+/// housekeeping are <see cref="Housekeeping"/>'s, the status views <see cref="AttachmentStatus"/>'s.
 /// </summary>
-public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, RouteNetlink node, ILogger log)
+public sealed class AttachmentService
 {
+    private readonly DaemonSettings settings;
+    private readonly IpamStore ipam;
+    private readonly ILogger log;
+    private readonly RouteNetlink _node;
     private readonly KeyedLocks _locks = new();
     // More concurrent rtnetlink work only queues on the kernel's RTNL mutex; bounding it keeps latency
     // predictable under a burst and leaves room for the daemon's other work.
-    private readonly SemaphoreSlim _kernelSlots = new(settings.KernelConcurrency, settings.KernelConcurrency);
-    // Replaced by housekeeping when a bridge is re-created, while requests read it.
-    private readonly ConcurrentDictionary<string, Link> _bridges = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _kernelSlots;
     private readonly ulong _nodeNamespaceInode = NodeNamespaceInode();
+    private readonly Graveyard _graveyard;
+    private readonly IPodDataPlane _dataPlane;
+    private readonly EndpointPools _endpoints;
+    private readonly Housekeeping _housekeeping;
     private NamespacePools? _pools;
-    private readonly EndpointPools _endpoints = new(settings, ipam, log);
-    private readonly Graveyard _graveyard = new(node, log);
-    private VethCoalescer? _coalescer;
-    private VethCoalescer Veths => _coalescer ?? throw new InvalidOperationException("Recover() has not run");
+
+    public AttachmentService(DaemonSettings settings, IpamStore ipam, RouteNetlink node, ILogger log)
+    {
+        this.settings = settings;
+        this.ipam = ipam;
+        this.log = log;
+        _node = node;
+        _kernelSlots = new SemaphoreSlim(settings.KernelConcurrency, settings.KernelConcurrency);
+        _graveyard = new Graveyard(node, log);
+        _dataPlane = new RoutedPods(node, _kernelSlots, _graveyard, log);
+        _endpoints = new EndpointPools(settings, ipam, log);
+        _housekeeping = new Housekeeping(settings, ipam, node, _dataPlane, _locks, log);
+        Status = new AttachmentStatus(settings, ipam, _endpoints, _graveyard, _dataPlane, () => Pools);
+    }
 
     /// <summary>The pre-wired namespace pools; they exist once <see cref="Recover"/> has run.</summary>
     public NamespacePools Pools => _pools ?? throw new InvalidOperationException("Recover() has not run");
+
+    /// <summary>The node's pod wiring, for readiness and status.</summary>
+    public IPodDataPlane DataPlane => _dataPlane;
+
+    public AttachmentStatus Status { get; }
 
     /// <summary>
     /// Background work until <paramref name="stop"/>: the namespace pools' fillers, the endpoint pools'
@@ -44,32 +65,14 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         _endpoints.FillAsync(stop),
         Task.Run(() => _graveyard.RunAsync(_kernelSlots, stop), CancellationToken.None));
 
-    /// <summary>
-    /// Brings the node to a consistent state before any request is served: bridges in place, addresses
-    /// of attachments that vanished while the daemon was away released, devices of ADDs that never
-    /// answered removed, and DELs noted by the plugin carried out.
-    /// </summary>
+    /// <summary>Brings the node to a consistent state before any request is served (<see cref="Housekeeping.Recover"/>).</summary>
     public void Recover()
     {
-        foreach (var warning in ipam.RecoveryWarnings)
-            log.LogWarning("journal: {Warning}", warning);
-        foreach (var network in settings.Networks.Values)
-        {
-            _bridges[network.Name] = NodeBridge.Ensure(node, network);
-            log.LogInformation("network {Network}: bridge {Bridge} {Gateway}/{Prefix}, pods {First}-{Last}",
-                network.Name, network.Bridge, network.Gateway, network.Subnet.PrefixLength, network.Range.First, network.Range.Last);
-        }
-        _coalescer = new VethCoalescer(node, _kernelSlots, log);
-        // Pairs a DEL retired before a crash: their addresses are already released.
-        _graveyard.DeleteAll();
-        ReleaseVanished(out var links);
-        RemoveOrphans(links);
-        CarryOutPendingDeletes();
-        _endpoints.Recover(node);
-        ipam.Compact();
+        _housekeeping.Recover(_endpoints, _graveyard);
         // After the attachments' recovery, so a pool entry whose veth vanished has already lost its address.
-        _pools = new NamespacePools(settings, ipam, node, name => _bridges[name], _kernelSlots, log, _graveyard);
+        _pools = new NamespacePools(settings, ipam, _node, _dataPlane, _kernelSlots, log);
         _pools.Recover();
+        _housekeeping.Reroute(_pools);
         foreach (var network in settings.Networks.Values)
         {
             var (capacity, inUse) = ipam.Usage(network.Name);
@@ -77,14 +80,8 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         }
     }
 
-    /// <summary>Periodic housekeeping: notes left by the plugin, and attachments whose namespace died without a DEL.</summary>
-    public void Sweep()
-    {
-        var broken = RepairBridges();
-        CarryOutPendingDeletes();
-        ReleaseVanished(out var links, broken);
-        _pools?.Sweep(links);
-    }
+    /// <summary>Periodic housekeeping (<see cref="Housekeeping.Sweep"/>).</summary>
+    public void Sweep() => _housekeeping.Sweep(Pools);
 
     public async Task<DaemonResponse> HandleAsync(DaemonRequest request, CancellationToken cancel)
     {
@@ -95,12 +92,12 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
                 Verbs.Add => await AddAsync(request, cancel),
                 Verbs.Del => await DelAsync(request, cancel),
                 Verbs.Check => await CheckAsync(request, cancel),
-                Verbs.Status => Status(request),
+                Verbs.Status => NetworkStatus(request),
                 Verbs.Gc => await GcAsync(request, cancel),
-                Verbs.List => List(request),
+                Verbs.List => Status.List(request.Network),
                 Verbs.Claim => Pools.Claim(request),
                 Verbs.Release => await Pools.ReleaseAsync(request, cancel),
-                Verbs.NodeStatus => NodeStatusView.Enrich(NodeStatus(), settings, node),
+                Verbs.NodeStatus => Status.Node(),
                 Verbs.Events => DaemonEvents.Answer(request),
                 _ => DaemonResponse.Failure(ErrorCodes.InvalidEnvironment, $"unknown verb \"{request.Verb}\""),
             };
@@ -108,14 +105,6 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         catch (AttachmentFailure failure)
         {
             return failure.ToResponse();
-        }
-        catch (NetlinkException e) when (e.Errno == Errno.EXFULL && request.Verb == Verbs.Add)
-        {
-            // The kernel gives a bridge at most 1024 ports (BR_MAX_PORTS). A full bridge is a transient
-            // condition of the node, not of the request: ports come back as pods leave.
-            NetlinkMetrics.Failed(e);
-            return DaemonResponse.Failure(ErrorCodes.TryAgainLater,
-                $"the bridge of network \"{request.Network}\" is full (the kernel allows 1024 ports per bridge): try again later, when pods have left", e.Message);
         }
         catch (NetlinkException e)
         {
@@ -149,7 +138,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         string hostName = HostVethName.For(id);
         if (ipam.Find(id) is { } existing)
         {
-            if (existing.Committed && await OnNodeAsync(() => node.GetLink(hostName), cancel) is not null)
+            if (existing.Committed && await OnNodeAsync(() => _dataPlane.IsAlive(_node.GetLink(hostName)), cancel))
                 throw new AttachmentFailure(ErrorCodes.AlreadyExists,
                     $"{id} is already attached with {existing.Address}; DEL it before adding it again");
             log.LogInformation("{Id}: releasing stale {Address} (its interface is gone)", id, existing.Address);
@@ -173,20 +162,26 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         WiredPod? wired = null;
         try
         {
-            var bridge = _bridges[network.Name];
-            wired = await WireAsync(bridge, pod, network, hostName, id.IfName, allocation.Address, cancel);
+            try
+            {
+                wired = await _dataPlane.AttachAsync(new PodEndpoint(network, pod, hostName, id.IfName, allocation.Address), cancel);
+            }
+            catch (InterfaceExistsException e)
+            {
+                throw new AttachmentFailure(ErrorCodes.AlreadyExists, e.Message, e.InnerException?.Message);
+            }
             if (entry is not null)
                 allocation = ipam.Rebind(entry, id, netnsPath);
             else
                 await ipam.CommitAsync(allocation);
             log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}{Pooled} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
                 entry is null ? "" : " (endpoint pool)", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return DaemonResponse.Success(ResultBuilder.For(network, bridge, wired, netnsPath, allocation.Address));
+            return DaemonResponse.Success(ResultBuilder.For(network, _dataPlane, wired, netnsPath, allocation.Address));
         }
         catch (Exception e)
         {
             if (wired is not null)
-                PodInterface.Unwire(node, hostName);
+                _dataPlane.Remove(hostName);
             if (entry is not null && allocation == entry)
                 _endpoints.Return(entry);
             else
@@ -194,26 +189,6 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             log.LogWarning("{Id}: ADD failed, address {Address} released: {Error}", id, allocation.Address, e.Message);
             throw;
         }
-    }
-
-    /// <summary>
-    /// ADD's kernel work: the pair is created through the coalescer (concurrent ADDs share one sendmsg),
-    /// then the pod side is configured under a kernel slot.
-    /// </summary>
-    private async Task<WiredPod> WireAsync(Link bridge, NetworkNamespace pod, NetworkDefinition network, string hostName, string ifName,
-        System.Net.IPAddress address, CancellationToken cancel)
-    {
-        var spec = PodInterface.Spec(bridge, pod, network, hostName, ifName);
-        try
-        {
-            await Veths.CreateAsync(spec);
-        }
-        catch (NetlinkException e) when (e.IsExists)
-        {
-            var exists = PodInterface.Exists(node, pod, spec, e);
-            throw new AttachmentFailure(ErrorCodes.AlreadyExists, exists.Message, e.Message);
-        }
-        return await OnNodeAsync(() => PodInterface.ConfigurePod(node, pod, network, spec, address), cancel);
     }
 
     private async Task<DaemonResponse> DelAsync(DaemonRequest request, CancellationToken cancel)
@@ -256,24 +231,23 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
         using var held = await _locks.AcquireAsync(id, cancel);
         var allocation = ipam.Find(id) is { Committed: true } found ? found
             : throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds no address");
-        string expected = NodeBridge.PodAddress(network, allocation.Address).ToString();
         foreach (var address in request.ExpectedAddresses ?? [])
         {
-            if (address != expected)
-                throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds {expected}, not {address}");
+            // The address, not its prefix: pods of a bridge release carry the subnet's.
+            if (!InterfaceAddress.TryParse(address, out var given) || !given.Address.Equals(allocation.Address))
+                throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds {_dataPlane.PodAddress(allocation.Address)}, not {address}");
         }
         using var pod = OpenNamespace(netnsPath);
-        var problems = await OnNodeAsync(() => PodInterface.Inspect(node, _bridges[network.Name], pod, network,
-            HostVethName.For(id), id.IfName, allocation.Address), cancel);
+        var problems = await OnNodeAsync(() => _dataPlane.Inspect(new PodEndpoint(network, pod, HostVethName.For(id), id.IfName, allocation.Address)), cancel);
         if (problems.Count > 0)
             throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id}: {string.Join("; ", problems)}");
         return DaemonResponse.Success();
     }
 
-    private DaemonResponse Status(DaemonRequest request)
+    private DaemonResponse NetworkStatus(DaemonRequest request)
     {
         var network = NetworkOf(request);
-        string? problem = NodeBridge.Problem(node, network);
+        string? problem = _dataPlane.Problem(network);
         if (problem is not null)
             return DaemonResponse.Failure(ErrorCodes.NotAvailable, $"network \"{network.Name}\": {problem}");
         var (capacity, inUse) = ipam.Usage(network.Name);
@@ -281,23 +255,6 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             return DaemonResponse.Failure(ErrorCodes.NotAvailable, $"network \"{network.Name}\": all {capacity} addresses are in use");
         return DaemonResponse.Success();
     }
-
-    private DaemonResponse List(DaemonRequest request) => new()
-    {
-        Allocations = ipam.List(string.IsNullOrEmpty(request.Network) ? null : request.Network)
-            .Select(a => new AllocationInfo
-            {
-                Network = a.Id.Network,
-                ContainerId = a.Id.ContainerId,
-                IfName = a.Id.IfName,
-                Address = a.Address.ToString(),
-                Netns = a.Netns,
-                HostInterface = HostVethName.For(a.Id),
-                Committed = a.Committed,
-            })
-            .OrderBy(a => a.Network, StringComparer.Ordinal).ThenBy(a => a.ContainerId, StringComparer.Ordinal)
-            .ToList(),
-    };
 
     private async Task<DaemonResponse> GcAsync(DaemonRequest request, CancellationToken cancel)
     {
@@ -314,20 +271,20 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             using var held = await _locks.AcquireAsync(allocation.Id, cancel);
             if (ipam.Find(allocation.Id) != allocation)
                 continue;
-            await OnNodeAsync(() => PodInterface.Unwire(node, HostVethName.For(allocation.Id)), cancel);
+            await OnNodeAsync(() => _dataPlane.Remove(HostVethName.For(allocation.Id)), cancel);
             ipam.Release(allocation);
             released++;
             log.LogInformation("{Id}: GC released {Address}", allocation.Id, allocation.Address);
         }
-        await OnNodeAsync(() => { RemoveOrphans(node.DumpLinks()); return 0; }, cancel);
+        await OnNodeAsync(() => { _housekeeping.RemoveOrphans(_node.DumpLinks()); return 0; }, cancel);
         log.LogInformation("network {Network}: GC kept {Kept}, released {Released}", network.Name, valid.Count, released);
         return DaemonResponse.Success();
     }
 
     /// <summary>
-    /// DEL's kernel work: the pair is retired (detached from the bridge, renamed, left to the background
-    /// deleter) rather than deleted, which would cost ~20 ms of synchronous kernel work. Once the host end
-    /// is off the bridge the pod can no longer use its address, so the address may be released.
+    /// DEL's kernel work: the pair is retired (cut off, renamed, left to the background deleter) rather than
+    /// deleted, which would cost ~20 ms of synchronous kernel work. Once the host end is down the pod can no
+    /// longer use its address, so the address may be released.
     /// </summary>
     private bool Retire(string hostName, string? netnsPath, string ifName)
     {
@@ -349,155 +306,7 @@ public sealed class AttachmentService(DaemonSettings settings, IpamStore ipam, R
             }
         }
         using (pod)
-            return _graveyard.Retire(hostName, pod, ifName);
-    }
-
-    /// <summary>The endpoint pools' levels; in use counts the network's attachments, pooled or not.</summary>
-    public IEnumerable<PoolLevel> EndpointPoolLevels() =>
-        settings.Networks.Keys
-            .Select(name => (name, status: _endpoints.Status(name)))
-            .Where(n => n.status is not null)
-            .Select(n => new PoolLevel(n.name, PoolKinds.Endpoint, n.status!.Free, AttachmentsInUse(n.name), n.status.Target));
-
-    private int AttachmentsInUse(string network) =>
-        ipam.List(network).Count(a => !EndpointPool.IsEntry(a.Id) && !Pools.Owns(a.Id));
-
-    private DaemonResponse NodeStatus()
-    {
-        var status = Pools.Status();
-        foreach (var network in status.Networks ?? [])
-        {
-            network.EndpointPool = _endpoints.Status(network.Name);
-            network.AttachmentsInUse = AttachmentsInUse(network.Name);
-            network.RetiredPending = _graveyard.Pending;
-            (network.VethBatches, network.VethCreations) = Veths.Counts;
-        }
-        return status;
-    }
-
-    /// <summary>
-    /// A bridge that was deleted (or lost its gateway, or went down) is put back, and the host veths of
-    /// attachments it carried, which the kernel detached when it deleted the bridge, are enslaved to the new
-    /// one, before <see cref="ReleaseVanished"/> would take them for attachments that are gone.
-    /// Returns the networks whose bridge could not be repaired.
-    /// </summary>
-    private HashSet<string> RepairBridges()
-    {
-        var broken = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var network in settings.Networks.Values)
-        {
-            if (NodeBridge.Problem(node, network) is not { } problem)
-            {
-                // Healthy, but maybe re-created by someone else since it was cached: pods must join the live one.
-                if (node.GetLink(network.Bridge) is { } live && live.Index != _bridges[network.Name].Index)
-                    _bridges[network.Name] = live;
-                continue;
-            }
-            try
-            {
-                var bridge = NodeBridge.Ensure(node, network);
-                _bridges[network.Name] = bridge;
-                int reattached = 0;
-                foreach (var allocation in ipam.List(network.Name).Where(a => a.Committed))
-                {
-                    if (node.GetLink(HostVethName.For(allocation.Id)) is { MasterIndex: null } host)
-                    {
-                        node.SetMaster(host.Index, bridge.Index);
-                        node.SetUp(host.Index);
-                        reattached++;
-                    }
-                }
-                log.LogWarning("network {Network}: {Problem}; bridge repaired, {Count} host interface(s) re-attached", network.Name, problem, reattached);
-                DaemonEvents.Record(EventKinds.Bridge, network.Name, network.Bridge, $"{problem}; repaired, {reattached} host interface(s) re-attached", error: true);
-            }
-            catch (Exception e) when (e is NetlinkException or ConfigException or InvalidOperationException)
-            {
-                // One network's bridge must not stop the rest of housekeeping; /readyz keeps saying why.
-                broken.Add(network.Name);
-                if (e is NetlinkException netlink)
-                    NetlinkMetrics.Failed(netlink);
-                log.LogWarning("network {Network}: {Problem}; repairing it failed, will retry: {Error}", network.Name, problem, e.Message);
-                DaemonEvents.Record(EventKinds.Bridge, network.Name, network.Bridge, $"{problem}; repair failed: {e.Message}", error: true);
-            }
-        }
-        return broken;
-    }
-
-    /// <summary>
-    /// Releases committed addresses whose host veth is gone; re-attaches one that is off its bridge. Networks
-    /// in <paramref name="skip"/> have no working bridge to re-attach to: they wait for its repair.
-    /// </summary>
-    private void ReleaseVanished(out IReadOnlyList<Link> links, IReadOnlySet<string>? skip = null)
-    {
-        links = node.DumpLinks();
-        var present = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
-        // Pool entries are left to their pool: releasing the address of an entry the pool still lists could
-        // hand it out twice. (Before the pools exist, at start, they are treated like any attachment.)
-        // The host veth is the proof that the pod's namespace lives: the kernel removes a veth pair when
-        // the namespace of either end dies, whatever path the runtime gave (/proc/PID/ns/net dies with the
-        // task while a bind mount can keep the namespace). Endpoint pool entries own no device by design.
-        foreach (var allocation in ipam.List().Where(a => a.Committed && _pools?.Owns(a.Id) != true && !EndpointPool.IsEntry(a.Id) && skip?.Contains(a.Id.Network) != true))
-        {
-            var bridge = _bridges[allocation.Id.Network];
-            if (present.TryGetValue(HostVethName.For(allocation.Id), out var host) && host.MasterIndex == bridge.Index)
-                continue;
-            using var held = _locks.AcquireAsync(allocation.Id).GetAwaiter().GetResult();
-            if (ipam.Find(allocation.Id) != allocation)
-                continue;
-            if (node.GetLink(HostVethName.For(allocation.Id)) is { } again)
-            {
-                if (again.MasterIndex == bridge.Index)
-                    continue;
-                // The veth lives as long as the pod's namespace: off the bridge means detached (the bridge was
-                // deleted and re-created), not gone. Put it back instead of taking a live pod's address.
-                node.SetMaster(again.Index, bridge.Index);
-                node.SetUp(again.Index);
-                log.LogWarning("{Id}: host interface {Name} was off bridge {Bridge}; re-attached", allocation.Id, again.Name, bridge.Name);
-                DaemonEvents.Record(EventKinds.Bridge, allocation.Id.Network, allocation.Id.ToString(), $"host interface {again.Name} re-attached to {bridge.Name}", error: true);
-                continue;
-            }
-            ipam.Release(allocation);
-            log.LogInformation("{Id}: released {Address}: its interface is gone (namespace removed without DEL)",
-                allocation.Id, allocation.Address);
-        }
-    }
-
-    /// <summary>Removes host veths on our bridges that no allocation accounts for: ADDs cut short by a crash.</summary>
-    private void RemoveOrphans(IReadOnlyList<Link> links)
-    {
-        var bridgeIndexes = _bridges.Values.Select(b => b.Index).ToHashSet();
-        var expected = ipam.List().Select(a => HostVethName.For(a.Id)).ToHashSet(StringComparer.Ordinal);
-        foreach (var link in links)
-        {
-            if (link.MasterIndex is { } master && bridgeIndexes.Contains(master) &&
-                HostVethName.IsOurs(link.Name) && !expected.Contains(link.Name))
-            {
-                PodInterface.Unwire(node, link.Name);
-                log.LogInformation("removed orphaned interface {Name} (an ADD that never answered)", link.Name);
-            }
-        }
-    }
-
-    private void CarryOutPendingDeletes()
-    {
-        var errors = new List<string>();
-        foreach (var note in PendingDelete.ReadAll(settings.StateDir, errors))
-        {
-            using (_locks.AcquireAsync(note.Id).GetAwaiter().GetResult())
-            {
-                // A note only covers what existed when it was written: an ADD of the same key that came
-                // after it (nerdctl sends DEL before every ADD) keeps its address.
-                if (ipam.Find(note.Id) is { } allocation && allocation.CreatedAt < note.WrittenAt)
-                {
-                    PodInterface.Unwire(node, HostVethName.For(note.Id));
-                    ipam.Release(allocation);
-                    log.LogInformation("{Id}: released {Address} for a DEL noted while the daemon was away", note.Id, allocation.Address);
-                }
-                note.Remove();
-            }
-        }
-        foreach (var error in errors)
-            log.LogWarning("pending DEL note dropped: {Error}", error);
+            return _dataPlane.Detach(hostName, pod, ifName);
     }
 
     private async Task<T> OnNodeAsync<T>(Func<T> work, CancellationToken cancel)

@@ -5,15 +5,14 @@ using Particle.Protocol;
 
 namespace Particle.Daemon.Attachments;
 
-/// <summary>Describes a wired pod the way CNI results do: bridge, host veth, pod interface (index 2).</summary>
+/// <summary>Describes a wired pod the way CNI results do: host veth, pod interface (index 1).</summary>
 public static class ResultBuilder
 {
-    public static AttachmentResult For(NetworkDefinition network, Link bridge, WiredPod pod, string netns,
+    public static AttachmentResult For(NetworkDefinition network, IPodDataPlane dataPlane, WiredPod pod, string netns,
         System.Net.IPAddress address) => new()
     {
         Interfaces =
         [
-            new ResultInterface { Name = bridge.Name, Mac = bridge.Mac?.ToString() },
             new ResultInterface { Name = pod.HostName, Mac = pod.HostMac.ToString() },
             new ResultInterface { Name = pod.PodIfName, Mac = pod.PodMac.ToString(), Mtu = pod.Mtu, Sandbox = netns },
         ],
@@ -21,9 +20,9 @@ public static class ResultBuilder
         [
             new ResultIp
             {
-                Address = NodeBridge.PodAddress(network, address).ToString(),
+                Address = dataPlane.PodAddress(address).ToString(),
                 Gateway = network.Gateway.ToString(),
-                Interface = 2,
+                Interface = 1,
             },
         ],
         Routes = [new ResultRoute { Dst = "0.0.0.0/0", Gw = network.Gateway.ToString() }],

@@ -60,7 +60,8 @@ public sealed record DaemonSettings(
             NetworkDefinition.CheckName(networkConfig.Name);
             if (cluster is null)
                 throw new ConfigException($"network \"{networkConfig.Name}\": clusterCidr needs a \"cluster\" section (node name, underlay, backend)");
-            overlays.Add(OverlaySettings.From(networkConfig));
+            overlays.Add(OverlaySettings.From(networkConfig,
+                cluster.Backend == ClusterBackend.Kubernetes ? NodeServices.All : NodeServices.PingOnly));
         }
         CheckOverlays(config.Networks, overlays);
         foreach (var network in config.Networks.Where(n => n.ClusterCidr is null).Select(NetworkDefinition.From))
@@ -69,8 +70,8 @@ public sealed record DaemonSettings(
                 throw new ConfigException($"network \"{network.Name}\" is configured twice");
             foreach (var other in networks.Values.Where(o => o != network))
             {
-                if (other.Bridge == network.Bridge)
-                    throw new ConfigException($"networks \"{other.Name}\" and \"{network.Name}\" use the same bridge {network.Bridge}");
+                if (other.GatewayDevice == network.GatewayDevice)
+                    throw new ConfigException($"networks \"{other.Name}\" and \"{network.Name}\" use the same gatewayInterface {network.GatewayDevice}");
                 if (other.Subnet.Contains(network.Subnet.BaseAddress) || network.Subnet.Contains(other.Subnet.BaseAddress))
                     throw new ConfigException($"networks \"{other.Name}\" and \"{network.Name}\" have overlapping subnets {other.Subnet} and {network.Subnet}");
             }
@@ -107,7 +108,7 @@ public sealed record DaemonSettings(
         return this with { Networks = networks };
     }
 
-    /// <summary>Tenants must not share a VNI, a device, a bridge or addresses: each would leak into the other.</summary>
+    /// <summary>Tenants must not share a VNI, a device or addresses: each would leak into the other.</summary>
     private static void CheckOverlays(List<NetworkConfig> configs, List<OverlaySettings> overlays)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -121,10 +122,11 @@ public sealed record DaemonSettings(
             var overlay = overlays[i];
             foreach (var config in configs.Where(c => c.Name != overlay.Network))
             {
-                if (config.Bridge == configs.Single(c => c.Name == overlay.Network).Bridge)
-                    throw new ConfigException($"networks \"{config.Name}\" and \"{overlay.Network}\" use the same bridge {config.Bridge}");
-                if (config.Bridge == overlay.Device)
-                    throw new ConfigException($"network \"{overlay.Network}\": vxlan.device {overlay.Device} is the bridge of network \"{config.Name}\"");
+                string device = NetworkDefinition.GatewayInterfaceOf(config);
+                if (device == NetworkDefinition.GatewayInterfaceOf(configs.Single(c => c.Name == overlay.Network)))
+                    throw new ConfigException($"networks \"{config.Name}\" and \"{overlay.Network}\" use the same gatewayInterface {device}");
+                if (device == overlay.Device)
+                    throw new ConfigException($"network \"{overlay.Network}\": vxlan.device {overlay.Device} is the gatewayInterface of network \"{config.Name}\"");
             }
             foreach (var other in overlays.Take(i))
             {

@@ -28,21 +28,35 @@ public sealed class MetricsConfig
     public bool Enabled { get; set; } = true;
 }
 
-/// <summary>One CNI network served on this node: its pod subnet and the bridge its pods hang off.</summary>
+/// <summary>One CNI network served on this node: its pod subnet, the device holding its gateway, egress and node access.</summary>
 public sealed class NetworkConfig
 {
     /// <summary>Matches the "name" of the CNI network configuration.</summary>
     public string Name { get; set; } = "";
     /// <summary>The node's pod subnet, e.g. "10.88.0.0/16".</summary>
     public string Subnet { get; set; } = "";
-    /// <summary>Bridge address; defaults to the subnet's first host address.</summary>
+    /// <summary>The pods' gateway, held by <see cref="GatewayInterface"/>; defaults to the subnet's first host address.</summary>
     public string? Gateway { get; set; }
     /// <summary>First and last address handed to pods; default: the whole subnet less gateway and broadcast.</summary>
     public string? RangeStart { get; set; }
     public string? RangeEnd { get; set; }
     public const int DefaultMtu = 1500;
 
-    public string Bridge { get; set; } = "particle0";
+    public const string DefaultGatewayInterface = "particle0";
+
+    /// <summary>The node device (a dummy) that holds the gateway address; default <see cref="DefaultGatewayInterface"/>.</summary>
+    public string? GatewayInterface { get; set; }
+    /// <summary>The key of releases with a bridge data plane: the same device name, still accepted so their configs upgrade.</summary>
+    public string? Bridge { get; set; }
+    /// <summary>Traffic from pods to destinations outside every pod network and <see cref="NonMasqueradeCidrs"/> leaves
+    /// with the node's address (default on, as flannel and the reference bridge).</summary>
+    public bool IpMasq { get; set; } = true;
+    /// <summary>Destinations reached with the pods' own addresses, e.g. a routed corporate network (ip-masq-agent's nonMasqueradeCIDRs).</summary>
+    public List<string> NonMasqueradeCidrs { get; set; } = [];
+    /// <summary>What pods may reach on the node itself: absent = every node address and port (the Kubernetes network
+    /// model); a list ("udp/53", "tcp/10250", "icmp") = only those, on the gateway and the node's addresses outside
+    /// pod networks. Overlay tenants on the static or etcd backend default to ["icmp"]: their gateway answers ping.</summary>
+    public List<string>? NodeServices { get; set; }
     /// <summary>Default <see cref="DefaultMtu"/>; in overlay mode the VXLAN device's MTU instead.</summary>
     public int? Mtu { get; set; }
     /// <summary>Overlay mode instead of a fixed subnet: the cluster-wide CIDR node subnets are leased from.</summary>

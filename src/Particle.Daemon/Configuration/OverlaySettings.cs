@@ -12,15 +12,12 @@ public sealed record OverlaySettings(
 {
     public const int DefaultPort = 4789;
 
-    /// <summary>Routing tables of tenants start here (table = base + VNI), far from the tables people number by hand.</summary>
-    public const uint TableBase = 10_000;
-
-    /// <summary>The tenant's routing table: its local subnet and the routes to its remote node subnets.</summary>
-    public uint Table => TableBase + Vni;
-
     private NetworkConfig Config { get; init; } = null!;
+    private NodeServices TenantDefaults { get; init; } = NodeServices.All;
 
-    public static OverlaySettings From(NetworkConfig config)
+    /// <param name="tenantDefaults">Node services of a network that does not list them: every one under Kubernetes
+    /// (its network model), only ping of the gateway for tenants of the static and etcd backends.</param>
+    public static OverlaySettings From(NetworkConfig config, NodeServices tenantDefaults)
     {
         string where = $"network \"{config.Name}\"";
         if (!string.IsNullOrEmpty(config.Subnet))
@@ -43,17 +40,18 @@ public sealed record OverlaySettings(
         string device = vxlan.Device ?? $"pvx{vxlan.Vni}";
         if (!NetworkDefinition.IsValidInterfaceName(device))
             throw new ConfigException($"{where}: vxlan.device \"{device}\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
-        if (device == config.Bridge)
-            throw new ConfigException($"{where}: vxlan.device and bridge are both {device}");
+        if (device == NetworkDefinition.GatewayInterfaceOf(config))
+            throw new ConfigException($"{where}: vxlan.device and gatewayInterface are both {device}");
         if (vxlan.Mtu is < 576 or > 65485)
             throw new ConfigException($"{where}: vxlan.mtu {vxlan.Mtu} is outside 576..65485");
         return new OverlaySettings(config.Name, cidr, config.NodeSubnetLength, (uint)vxlan.Vni, (ushort)vxlan.Port, device, vxlan.Mtu)
         {
             Config = config,
+            TenantDefaults = tenantDefaults,
         };
     }
 
-    /// <summary>MTU of the VXLAN device, bridge and pods: as configured, else the underlay's less VXLAN's 50 bytes.</summary>
+    /// <summary>MTU of the VXLAN device and pods: as configured, else the underlay's less VXLAN's 50 bytes.</summary>
     public int EffectiveMtu(int underlayMtu) => Mtu ?? underlayMtu - 50;
 
     /// <summary>The node's network once the cluster leased it <paramref name="subnet"/>.</summary>
@@ -61,6 +59,6 @@ public sealed record OverlaySettings(
     {
         if (subnet.PrefixLength != NodeSubnetLength || !ClusterCidr.Contains(subnet.BaseAddress))
             throw new ConfigException($"network \"{Network}\": leased subnet {subnet} is not a /{NodeSubnetLength} of {ClusterCidr}");
-        return NetworkDefinition.From(Config, subnet, mtu);
+        return NetworkDefinition.From(Config, subnet, mtu, ClusterCidr, TenantDefaults);
     }
 }

@@ -8,7 +8,7 @@ namespace Particle.Daemon.Kernel;
 /// <summary>
 /// Deferred veth deletion. Deleting a veth costs ~20 ms of synchronous kernel work (the unregister waits
 /// for RCU grace periods and a device-free barrier), which would be most of a DEL. Instead DEL retires the
-/// pair in well under a millisecond: the host end goes down, off the bridge, gets a graveyard name and
+/// pair in well under a millisecond: the host end goes down (its route goes with it), gets a graveyard name and
 /// the graveyard device group; the pod end goes down and gets the same graveyard name, so the attachment's
 /// host name and the pod's interface name are free again at once. A background task deletes the whole
 /// group in one request, which pays the kernel's synchronisation once for every retired pair.
@@ -45,7 +45,8 @@ public sealed class Graveyard(RouteNetlink node, ILogger log)
         try
         {
             // A device must be down to be renamed; one sendmsg, one round trip.
-            node.Batch().SetDown(host.Index).Rename(host.Index, grave).SetMaster(host.Index, 0).SetGroup(host.Index, Group).Commit();
+            // Down also takes the pod's host route and neighbour entry with it: the pod is cut off from here on.
+            node.Batch().SetDown(host.Index).Rename(host.Index, grave).SetGroup(host.Index, Group).Commit();
         }
         catch (NetlinkException e) when (e.IsNotFound)
         {

@@ -6,7 +6,8 @@ public static class EventKinds
 {
     public const string Attachment = "attachment";
     public const string Pool = "pool";
-    public const string Bridge = "bridge";
+    /// <summary>A network's node side (gateway device, pod routes) repaired by housekeeping.</summary>
+    public const string Network = "network";
     public const string Overlay = "overlay";
     public const string Housekeeping = "housekeeping";
 }

@@ -7,11 +7,11 @@ namespace Particle.Daemon.Metrics;
 
 /// <summary>
 /// NODESTATUS as particlectl status shows it: the namespace pools' own figures, plus what the metrics see —
-/// every registered pool's levels, the overlay's remote nodes, the bridge's problem and the last error event.
+/// every registered pool's levels, the overlay's remote nodes, the network's problem and the last error event.
 /// </summary>
 public static class NodeStatusView
 {
-    public static DaemonResponse Enrich(DaemonResponse status, DaemonSettings settings, RouteNetlink node)
+    public static DaemonResponse Enrich(DaemonResponse status, DaemonSettings settings, IPodDataPlane dataPlane)
     {
         var pools = PoolMetrics.AllLevels().ToList();
         var overlays = OverlayMetrics.All().ToList();
@@ -23,22 +23,22 @@ public static class NodeStatusView
             if (overlays.FirstOrDefault(o => o.Network == info.Name) is { } overlay)
                 info.RemoteNodes = overlay.RemoteNodes;
             if (settings.Networks.TryGetValue(info.Name, out var network))
-                info.Problem = BridgeProblem(node, network);
+                info.Problem = NetworkProblem(dataPlane, network);
             if (DaemonEvents.LastError(info.Name) is { } error)
                 info.LastError = $"{DateTimeOffset.FromUnixTimeMilliseconds(error.TimeUnixMs):yyyy-MM-ddTHH:mm:ssZ} {error.Message}";
         }
         return status;
     }
 
-    private static string? BridgeProblem(RouteNetlink node, NetworkDefinition network)
+    private static string? NetworkProblem(IPodDataPlane dataPlane, NetworkDefinition network)
     {
         try
         {
-            return NodeBridge.Problem(node, network);
+            return dataPlane.Problem(network);
         }
         catch (NetlinkException e)
         {
-            return $"cannot inspect bridge {network.Bridge}: {e.Message}";
+            return $"cannot inspect gateway device {network.GatewayDevice}: {e.Message}";
         }
     }
 }

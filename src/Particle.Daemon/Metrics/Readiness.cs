@@ -6,12 +6,15 @@ namespace Particle.Daemon.Metrics;
 
 /// <summary>
 /// What /readyz answers: ready once the state is loaded (journal replayed, recovery done, socket served), and
-/// while every network's bridge is present, up and carries its gateway, and every registered overlay reports
+/// while every network's gateway device is present, up and carries its gateway, and every registered overlay reports
 /// no problem. Checked afresh on each probe, with a netlink socket of its own.
 /// </summary>
 public sealed class Readiness(DaemonSettings settings, RouteNetlink node)
 {
     private volatile bool _loaded;
+
+    /// <summary>The node's firewall, once opened: a table that is missing or changed makes the node unready until housekeeping puts it back.</summary>
+    public Firewall.NodeFirewall? Firewall { get; set; }
 
     /// <summary>Recovery is done and the socket serves requests.</summary>
     public void MarkLoaded() => _loaded = true;
@@ -27,15 +30,17 @@ public sealed class Readiness(DaemonSettings settings, RouteNetlink node)
             string? problem;
             try
             {
-                problem = NodeBridge.Problem(node, network);
+                problem = GatewayDevice.Problem(node, network);
             }
             catch (NetlinkException e)
             {
-                problem = $"cannot inspect bridge {network.Bridge}: {e.Message}";
+                problem = $"cannot inspect gateway device {network.GatewayDevice}: {e.Message}";
             }
             if (problem is not null)
                 problems.Add($"network \"{network.Name}\": {problem}");
         }
+        if (Firewall?.Problem() is { } firewall)
+            problems.Add($"firewall: {firewall}");
         foreach (var overlay in OverlayMetrics.All())
         {
             if (overlay.Problem is not null)

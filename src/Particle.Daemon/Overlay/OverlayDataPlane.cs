@@ -92,31 +92,34 @@ public sealed class OverlayDataPlane : IOverlayLevels
 
     private static readonly TimeSpan MaxJoinRetryDelay = TimeSpan.FromSeconds(5);
 
-    /// <summary>VXLAN devices, forwarding and the tenants' policy rules; after the bridges exist.</summary>
+    /// <summary>The VXLAN devices; after the networks' node side exists. What a release with policy routing left goes first.</summary>
     public void Setup()
     {
+        var (rules, routes) = PolicyRoutingUpgrade.Remove(_node);
+        if (rules + routes > 0)
+            _log.LogInformation("overlay: removed {Rules} policy rules and {Routes} tenant-table routes of the policy-routing release", rules, routes);
         foreach (var network in _networks)
             network.Setup();
-        var rules = _networks.SelectMany(n => TenantRouting.RulesOf(n.Settings, n.Network.Bridge)).ToHashSet();
-        var (added, removed) = TenantRouting.Reconcile(_node, rules);
-        _log.LogInformation("overlay: {Rules} policy rules ({Added} added, {Removed} stale removed)", rules.Count, added, removed);
     }
 
     /// <summary>
     /// A node without overlay networks (the cluster section removed) keeps nothing of the overlay's routing:
-    /// the kernel's local rule comes back to priority 0 and the tenants' rules and routes go.
+    /// the policy-routing release's rules and tables, and the routes towards remote nodes, go.
     /// </summary>
     public static void ForgetAll(RouteNetlink node, ILogger log)
     {
+        var (rules, tableRoutes) = PolicyRoutingUpgrade.Remove(node);
         var routes = node.DumpRoutes(System.Net.Sockets.AddressFamily.InterNetwork).Where(r => r.Protocol == OverlayKernel.Protocol).ToList();
-        if (routes.Count == 0 && !node.DumpRules().Any(r => r.Protocol == OverlayKernel.Protocol))
-            return;
-        var (_, removed) = TenantRouting.Reconcile(node, []);
-        var batch = node.Batch();
-        foreach (var route in routes)
-            batch.DeleteRoute(route);
-        batch.Commit();
-        log.LogInformation("overlay: no overlay networks configured; removed {Rules} policy rules and {Routes} routes left by an earlier configuration", removed, routes.Count);
+        if (routes.Count > 0)
+        {
+            var batch = node.Batch();
+            foreach (var route in routes)
+                batch.DeleteRoute(route);
+            batch.Commit();
+        }
+        if (rules + tableRoutes + routes.Count > 0)
+            log.LogInformation("overlay: no overlay networks configured; removed {Rules} policy rules and {Routes} routes left by an earlier configuration",
+                rules, tableRoutes + routes.Count);
     }
 
     public IEnumerable<OverlayLevels> Levels()

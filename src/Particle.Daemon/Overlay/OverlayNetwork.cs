@@ -11,8 +11,8 @@ namespace Particle.Daemon.Overlay;
 
 /// <summary>
 /// One tenant network's share of the overlay on this node, flannel-style without multicast: per remote
-/// node one route to its subnet (via its subnet's network address, onlink, through the VXLAN device, in
-/// the tenant's table), one permanent neighbour (that address → the remote VTEP MAC) and one FDB entry
+/// node one route to its subnet (via its subnet's network address, onlink, through the VXLAN device), one
+/// permanent neighbour (that address → the remote VTEP MAC) and one FDB entry
 /// (that MAC → the remote underlay address). Level-triggered: each membership snapshot, and a periodic
 /// resync, make the kernel match the latest snapshot — missing entries added, changed ones replaced,
 /// departed ones deleted — so a restarted daemon adopts what it finds and never duplicates it.
@@ -23,7 +23,6 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
     private readonly Lock _lock = new();
     private IReadOnlyList<NodeLease>? _latest;
     private Link? _vxlan;
-    private Link? _bridge;
     private Dictionary<IPNetwork, string> _programmed = [];
     private (int Routes, int Neighbours, int Fdb) _entries;
     private DateTimeOffset? _lastSync;
@@ -36,17 +35,15 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
     /// <summary>The node subnet's network address, the VXLAN device's own /32 and the next hop peers route to.</summary>
     public static IPAddress TunnelAddress(IPNetwork subnet) => subnet.BaseAddress;
 
-    /// <summary>The VXLAN device and forwarding; the bridge must exist already (AttachmentService.Recover).</summary>
+    /// <summary>The VXLAN device; pods are routed by the node (the data plane turned forwarding on).</summary>
     public void Setup()
     {
         lock (_lock)
         {
             _vxlan = VxlanDevice.Ensure(node, overlay, underlay, self.VtepMac, network.Mtu,
                 new InterfaceAddress(TunnelAddress(self.Subnet), 32), log);
-            _bridge = node.GetLink(network.Bridge) ?? throw new InvalidOperationException($"bridge {network.Bridge} does not exist");
-            node.SetIpv4Forwarding(_bridge.Index, true);
-            log.LogInformation("network {Network}: vxlan {Device} vni {Vni} port {Port} mtu {Mtu} mac {Mac}, node subnet {Subnet}, table {Table}",
-                network.Name, overlay.Device, overlay.Vni, overlay.Port, network.Mtu, self.VtepMac, self.Subnet, overlay.Table);
+            log.LogInformation("network {Network}: vxlan {Device} vni {Vni} port {Port} mtu {Mtu} mac {Mac}, node subnet {Subnet}",
+                network.Name, overlay.Device, overlay.Vni, overlay.Port, network.Mtu, self.VtepMac, self.Subnet);
         }
     }
 
@@ -113,30 +110,12 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
 
     private void Reconcile(IReadOnlyList<NodeLease> leases)
     {
-        if (_vxlan is null || _bridge is null)
+        if (_vxlan is null)
             throw new InvalidOperationException("Setup() has not run");
         var peers = PeersOf(leases);
         int vxlan = _vxlan.Index;
 
-        var wantedRoutes = new Dictionary<InterfaceAddress, Route>
-        {
-            [Prefix(self.Subnet)] = new Route
-            {
-                Destination = Prefix(self.Subnet), OutIndex = _bridge.Index, Table = overlay.Table, Protocol = OverlayKernel.Protocol,
-                Scope = Rta.RT_SCOPE_LINK, PreferredSource = network.Gateway,
-            },
-        };
-        // With the local rule behind the tenant rules, the tenant's table lists the node addresses the
-        // tenant may reach: its gateway (pods ARP for it and may ping it) and the VXLAN device's own address.
-        foreach (var (address, device) in new[] { (network.Gateway, _bridge.Index), (TunnelAddress(self.Subnet), vxlan) })
-        {
-            var host = new InterfaceAddress(address, 32);
-            wantedRoutes[host] = new Route
-            {
-                Destination = host, OutIndex = device, Table = overlay.Table, Protocol = OverlayKernel.Protocol,
-                Type = Rta.RTN_LOCAL, Scope = Rta.RT_SCOPE_HOST, PreferredSource = address,
-            };
-        }
+        var wantedRoutes = new Dictionary<InterfaceAddress, Route>();
         var wantedNeighbours = new Dictionary<IPAddress, Neighbour>();
         var wantedFdb = new HashSet<(MacAddress, IPAddress)>();
         foreach (var peer in peers)
@@ -144,14 +123,15 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
             var hop = TunnelAddress(peer.Subnet);
             wantedRoutes[Prefix(peer.Subnet)] = new Route
             {
-                Destination = Prefix(peer.Subnet), Gateway = hop, OutIndex = vxlan, OnLink = true, Table = overlay.Table,
-                Protocol = OverlayKernel.Protocol,
+                Destination = Prefix(peer.Subnet), Gateway = hop, OutIndex = vxlan, OnLink = true, Protocol = OverlayKernel.Protocol,
             };
             wantedNeighbours[hop] = new Neighbour { Index = vxlan, Address = hop, Mac = peer.VtepMac };
             wantedFdb.Add((peer.VtepMac, peer.Underlay));
         }
 
-        var routes = node.DumpRoutes(AddressFamily.InterNetwork, overlay.Table).Where(r => r.Protocol == OverlayKernel.Protocol).ToList();
+        // Every tenant's routes share main; each network reconciles the ones through its own device.
+        var routes = node.DumpRoutes(AddressFamily.InterNetwork, Rta.RT_TABLE_MAIN)
+            .Where(r => r.Protocol == OverlayKernel.Protocol && r.OutIndex == vxlan).ToList();
         var neighbours = node.DumpNeighbours(vxlan).Where(n => (n.State & Nda.NUD_PERMANENT) != 0).ToList();
         var fdb = node.DumpFdb(vxlan).Where(e => e.Self && e.Destination is not null).ToList();
 
@@ -181,8 +161,7 @@ public sealed class OverlayNetwork(OverlaySettings overlay, NetworkDefinition ne
         {
             additions.Commit();
         }
-        // The remote entries only: the tenant's own subnet and local routes are not about peers.
-        _entries = (peers.Count, wantedNeighbours.Count, wantedFdb.Count);
+        _entries = (wantedRoutes.Count, wantedNeighbours.Count, wantedFdb.Count);
         _lastError = null;
 
         var programmed = peers.ToDictionary(p => p.Subnet, p => p.Node);

@@ -68,7 +68,7 @@ public sealed class EndpointPool
     /// entry's host name: entries own no device), up to the working target; releases the rest, and all of
     /// them when the pool is off. Runs after the attachments' recovery.
     /// </summary>
-    public void Recover(RouteNetlink node, IReadOnlyList<Link> links)
+    public void Recover(IPodDataPlane dataPlane, IReadOnlyList<Link> links)
     {
         var names = links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         int adopted = 0, dropped = 0;
@@ -85,7 +85,7 @@ public sealed class EndpointPool
                 continue;
             }
             if (names.Contains(hostName))
-                PodInterface.Unwire(node, hostName);
+                dataPlane.Remove(hostName);
             _ipam.Release(entry);
             dropped++;
         }

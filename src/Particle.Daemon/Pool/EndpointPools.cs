@@ -18,11 +18,11 @@ public sealed class EndpointPools
     }
 
     /// <summary>Adopts or releases the entries the journal holds; run after the attachments' own recovery.</summary>
-    public void Recover(RouteNetlink node)
+    public void Recover(RouteNetlink node, Kernel.IPodDataPlane dataPlane)
     {
         var links = node.DumpLinks();
         foreach (var pool in _pools.Values)
-            pool.Recover(node, links);
+            pool.Recover(dataPlane, links);
     }
 
     public Task FillAsync(CancellationToken stop) =>

@@ -17,8 +17,8 @@ public sealed class NamespacePools
     private readonly Dictionary<string, NamespacePool> _pools = new(StringComparer.Ordinal);
     private readonly ClaimStore _claims;
 
-    public NamespacePools(DaemonSettings settings, IpamStore ipam, RouteNetlink node, Func<string, Link> bridgeOf,
-        SemaphoreSlim kernelSlots, ILogger log, Kernel.Graveyard? graveyard = null)
+    public NamespacePools(DaemonSettings settings, IpamStore ipam, RouteNetlink node, Kernel.IPodDataPlane dataPlane,
+        SemaphoreSlim kernelSlots, ILogger log)
     {
         _settings = settings;
         _ipam = ipam;
@@ -26,8 +26,8 @@ public sealed class NamespacePools
         _claims = new ClaimStore(settings.StateDir);
         foreach (var network in settings.Networks.Values)
         {
-            _pools[network.Name] = new NamespacePool(network, ipam, node, () => bridgeOf(network.Name), kernelSlots,
-                settings.KernelConcurrency, _claims, log, graveyard);
+            _pools[network.Name] = new NamespacePool(network, ipam, node, dataPlane, kernelSlots,
+                settings.KernelConcurrency, _claims, log);
         }
     }
 
@@ -46,6 +46,10 @@ public sealed class NamespacePools
         foreach (var warning in warnings)
             _log.LogWarning("namespace pool: {Warning}", warning);
     }
+
+    /// <summary>The pods of the pool entries of <paramref name="network"/>, for the data plane's reconcile.</summary>
+    public IEnumerable<Kernel.LivePod> LivePods(string network) =>
+        _pools.TryGetValue(network, out var pool) ? pool.LivePods() : [];
 
     /// <summary>Destroys (and lets the fillers replace) pool entries whose host veth vanished.</summary>
     public void Sweep(IReadOnlyList<Link> nodeLinks)
@@ -124,7 +128,7 @@ public sealed class NamespacePools
                 Name = network.Name,
                 Subnet = network.Subnet.ToString(),
                 Gateway = network.Gateway.ToString(),
-                Bridge = network.Bridge,
+                GatewayInterface = network.GatewayDevice,
                 AddressesTotal = capacity,
                 AddressesUsed = inUse,
                 NamespacePool = network.NamespacePool.Enabled ? _pools[network.Name].Status() : null,

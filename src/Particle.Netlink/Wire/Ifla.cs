@@ -23,6 +23,7 @@ public static class Ifla
     /// <summary>IFLA_INET_CONF inside IFLA_AF_SPEC/AF_INET: per-device IPv4 settings (the sysctls of net.ipv4.conf.DEV).</summary>
     public const ushort INET_CONF = 1;
     public const ushort IPV4_DEVCONF_FORWARDING = 1;
+    public const ushort IPV4_DEVCONF_PROXY_ARP = 3;
 
     public const ushort INFO_KIND = 1;
     public const ushort INFO_DATA = 2;

@@ -27,11 +27,13 @@ public class ClusterConfigTests
             Network = "a", ClusterCidr = IPNetwork.Parse("10.244.0.0/16"), NodeSubnetLength = 24, Vni = 100u, Port = (ushort)4789,
             Device = "pvx100", Mtu = (int?)null,
         });
-        overlay.Table.Should().Be(10_100u);
         overlay.EffectiveMtu(1500).Should().Be(1450);
 
         var leased = overlay.Define(IPNetwork.Parse("10.244.7.0/24"), overlay.EffectiveMtu(1500));
-        leased.Should().BeEquivalentTo(new { Name = "a", Subnet = IPNetwork.Parse("10.244.7.0/24"), Gateway = IPAddress.Parse("10.244.7.1"), Bridge = "ta", Mtu = 1450 });
+        leased.Should().BeEquivalentTo(new { Name = "a", Subnet = IPNetwork.Parse("10.244.7.0/24"), Gateway = IPAddress.Parse("10.244.7.1"), GatewayDevice = "ta", Mtu = 1450 });
+        // An overlay tenant of the static backend reaches only its gateway's ping on the node; the whole CIDR is its address space.
+        leased.NodeServices.Should().Be(NodeServices.PingOnly);
+        leased.AddressSpace.Should().Be(IPNetwork.Parse("10.244.0.0/16"));
         settings.WithLeased([leased]).Networks.Keys.Should().BeEquivalentTo(["fixed", "a"]);
         var outside = () => overlay.Define(IPNetwork.Parse("10.245.7.0/24"), 1450);
         outside.Should().Throw<ConfigException>().WithMessage("*10.245.7.0/24 is not a /24 of 10.244.0.0/16*");
@@ -86,7 +88,7 @@ public class ClusterConfigTests
     [InlineData(""" "clusterCidr": "10.244.0.0/16", "vxlan": { "vni": 16777216 } """, "*vxlan.vni 16777216 is outside 1..16777215")]
     [InlineData(""" "clusterCidr": "10.244.0.0/16", "vxlan": { "vni": 1, "port": 70000 } """, "*vxlan.port 70000 is outside 1..65535")]
     [InlineData(""" "clusterCidr": "10.244.0.0/16", "vxlan": { "vni": 1, "device": "a very long name" } """, "*vxlan.device \"a very long name\" is not a valid interface name*")]
-    [InlineData(""" "clusterCidr": "10.244.0.0/16", "vxlan": { "vni": 1, "device": "tz" } """, "*vxlan.device and bridge are both tz")]
+    [InlineData(""" "clusterCidr": "10.244.0.0/16", "vxlan": { "vni": 1, "device": "tz" } """, "*vxlan.device and gatewayInterface are both tz")]
     [InlineData(""" "clusterCidr": "10.244.0.0/16", "vxlan": { "vni": 1, "mtu": 100 } """, "*vxlan.mtu 100 is outside 576..65485")]
     [InlineData(""" "clusterCidr": "10.244.0.0/16", "mtu": 1400, "vxlan": { "vni": 1 } """, "*mtu cannot be set with clusterCidr*vxlan.mtu*")]
     [InlineData(""" "clusterCidr": "10.244.0.0/16", "gateway": "10.244.0.1", "vxlan": { "vni": 1 } """, "*gateway cannot be set with clusterCidr*")]
@@ -103,9 +105,9 @@ public class ClusterConfigTests
     [InlineData("""{ "name": "b", "clusterCidr": "10.245.0.0/16", "bridge": "tb", "vxlan": { "vni": 100 } }""", "networks \"a\" and \"b\" use the same vxlan.vni 100")]
     [InlineData("""{ "name": "b", "clusterCidr": "10.245.0.0/16", "bridge": "tb", "vxlan": { "vni": 101, "device": "pvx100" } }""", "networks \"a\" and \"b\" use the same vxlan.device pvx100")]
     [InlineData("""{ "name": "b", "clusterCidr": "10.244.128.0/17", "bridge": "tb", "vxlan": { "vni": 101 } }""", "networks \"a\" and \"b\" have overlapping clusterCidr 10.244.0.0/16 and 10.244.128.0/17")]
-    [InlineData("""{ "name": "b", "clusterCidr": "10.245.0.0/16", "bridge": "ta", "vxlan": { "vni": 101 } }""", "networks \"b\" and \"a\" use the same bridge ta")]
+    [InlineData("""{ "name": "b", "clusterCidr": "10.245.0.0/16", "bridge": "ta", "vxlan": { "vni": 101 } }""", "networks \"b\" and \"a\" use the same gatewayInterface ta")]
     [InlineData("""{ "name": "b", "subnet": "10.244.3.0/24", "bridge": "tb" }""", "networks \"b\" and \"a\" have overlapping subnets 10.244.3.0/24 and 10.244.0.0/16")]
-    [InlineData("""{ "name": "b", "subnet": "10.9.0.0/24", "bridge": "pvx100" }""", "network \"a\": vxlan.device pvx100 is the bridge of network \"b\"")]
+    [InlineData("""{ "name": "b", "subnet": "10.9.0.0/24", "bridge": "pvx100" }""", "network \"a\": vxlan.device pvx100 is the gatewayInterface of network \"b\"")]
     [InlineData("""{ "name": "a", "clusterCidr": "10.245.0.0/16", "bridge": "tb", "vxlan": { "vni": 101 } }""", "network \"a\" is configured twice")]
     public void Tenants_must_not_share_anything(string second, string expected)
     {

@@ -47,7 +47,7 @@ public class EndpointPoolConfigTests
     {
         var act = () => NetworkDefinition.From(new NetworkConfig
         {
-            Name = "pods", Subnet = "10.77.0.0/24", Bridge = "pt0",
+            Name = "pods", Subnet = "10.77.0.0/24", GatewayInterface = "pt0",
             NamespacePool = new NamespacePoolConfig { Size = 200 },
             EndpointPool = new EndpointPoolConfig { Target = 8, Min = 0, Max = 64 },
         });
@@ -71,7 +71,7 @@ public class EndpointPoolConfigTests
 
     private static NetworkDefinition Define(EndpointPoolConfig pool) => NetworkDefinition.From(new NetworkConfig
     {
-        Name = "pods", Subnet = "10.77.0.0/22", Bridge = "pt0", EndpointPool = pool,
+        Name = "pods", Subnet = "10.77.0.0/22", GatewayInterface = "pt0", EndpointPool = pool,
     });
 
     private static string Config(string pool) => $$"""

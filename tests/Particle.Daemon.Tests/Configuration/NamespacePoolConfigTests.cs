@@ -50,7 +50,7 @@ public class NamespacePoolConfigTests
 
     private static NetworkDefinition Define(NamespacePoolConfig pool) => NetworkDefinition.From(new NetworkConfig
     {
-        Name = "pods", Subnet = "10.77.0.0/24", Bridge = "pt0", NamespacePool = pool,
+        Name = "pods", Subnet = "10.77.0.0/24", GatewayInterface = "pt0", NamespacePool = pool,
     });
 
     private static string Config(string pool) => $$"""

@@ -1,3 +1,4 @@
+using System.Net;
 using Particle.Daemon.Configuration;
 
 namespace Particle.Daemon.Tests.Configuration;
@@ -38,38 +39,95 @@ public class NetworkDefinitionTests
 
     [Theory]
     [InlineData("")]
-    [InlineData("bridge-name-too-long")]
-    [InlineData("br/0")]
-    [InlineData("br 0")]
-    public void Rejects_bad_bridge_names(string bridge)
+    [InlineData("device-name-too-long")]
+    [InlineData("gw/0")]
+    [InlineData("gw 0")]
+    public void Rejects_bad_gateway_interface_names(string name)
     {
-        var act = () => NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", Bridge = bridge });
+        var act = () => NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", GatewayInterface = name });
 
-        act.Should().Throw<ConfigException>().WithMessage("*bridge*");
+        act.Should().Throw<ConfigException>().WithMessage("*gatewayInterface*");
     }
 
     [Fact]
-    public void Settings_reject_overlapping_networks_and_shared_bridges()
+    public void The_bridge_key_of_earlier_releases_names_the_gateway_interface_and_must_agree_with_it()
+    {
+        NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", Bridge = "old0" }).GatewayDevice.Should().Be("old0");
+        NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", Bridge = "x0", GatewayInterface = "x0" }).GatewayDevice.Should().Be("x0");
+        NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24" }).GatewayDevice.Should().Be("particle0");
+
+        var act = () => NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", Bridge = "a0", GatewayInterface = "b0" });
+        act.Should().Throw<ConfigException>().WithMessage("*gatewayInterface \"b0\" and bridge \"a0\" differ*");
+    }
+
+    [Fact]
+    public void Egress_masquerades_by_default_and_takes_non_masquerade_cidrs()
+    {
+        var plain = NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24" });
+        plain.Egress.Masquerade.Should().BeTrue();
+        plain.Egress.NonMasquerade.Should().BeEmpty();
+        plain.NodeServices.Should().Be(NodeServices.All);
+        plain.AddressSpace.Should().Be(IPNetwork.Parse("10.1.0.0/24"));
+
+        var routed = NetworkDefinition.From(new NetworkConfig
+        {
+            Name = "n", Subnet = "10.1.0.0/24", IpMasq = false, NonMasqueradeCidrs = ["192.168.0.0/16", "172.16.0.0/12"],
+            NodeServices = ["udp/53", "tcp/53", "icmp", "udp/53"],
+        });
+        routed.Egress.Masquerade.Should().BeFalse();
+        routed.Egress.NonMasquerade.Should().Equal(IPNetwork.Parse("192.168.0.0/16"), IPNetwork.Parse("172.16.0.0/12"));
+        routed.NodeServices.AllowAll.Should().BeFalse();
+        routed.NodeServices.Ports.Select(p => p.ToString()).Should().Equal("udp/53", "tcp/53", "icmp");
+        NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", NodeServices = ["*"] }).NodeServices.Should().Be(NodeServices.All);
+    }
+
+    [Theory]
+    [InlineData("udp")]
+    [InlineData("tcp/0")]
+    [InlineData("tcp/65536")]
+    [InlineData("gre/1")]
+    [InlineData("tcp/+53")]
+    [InlineData("")]
+    public void Rejects_bad_node_services(string entry)
+    {
+        var act = () => NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", NodeServices = [entry] });
+
+        act.Should().Throw<ConfigException>().WithMessage($"*nodeServices entry \"{entry}\"*");
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1/8")]
+    [InlineData("not-a-cidr")]
+    [InlineData("fd00::/8")]
+    public void Rejects_bad_non_masquerade_cidrs(string cidr)
+    {
+        var act = () => NetworkDefinition.From(new NetworkConfig { Name = "n", Subnet = "10.1.0.0/24", NonMasqueradeCidrs = [cidr] });
+
+        act.Should().Throw<ConfigException>().WithMessage("*nonMasqueradeCidrs*");
+    }
+
+    [Fact]
+    public void Settings_reject_overlapping_networks_and_shared_gateway_interfaces()
     {
         var overlapping = new NodeConfig
         {
             Networks =
             [
-                new NetworkConfig { Name = "a", Subnet = "10.1.0.0/16", Bridge = "a0" },
-                new NetworkConfig { Name = "b", Subnet = "10.1.5.0/24", Bridge = "b0" },
+                new NetworkConfig { Name = "a", Subnet = "10.1.0.0/16", GatewayInterface = "a0" },
+                new NetworkConfig { Name = "b", Subnet = "10.1.5.0/24", GatewayInterface = "b0" },
             ],
         };
-        var sharedBridge = new NodeConfig
+        var shared = new NodeConfig
         {
             Networks =
             [
-                new NetworkConfig { Name = "a", Subnet = "10.1.0.0/16", Bridge = "x0" },
+                new NetworkConfig { Name = "a", Subnet = "10.1.0.0/16", GatewayInterface = "x0" },
                 new NetworkConfig { Name = "b", Subnet = "10.2.0.0/16", Bridge = "x0" },
             ],
         };
 
         FluentActions.Invoking(() => DaemonSettings.From(overlapping)).Should().Throw<ConfigException>().WithMessage("*overlapping*");
-        FluentActions.Invoking(() => DaemonSettings.From(sharedBridge)).Should().Throw<ConfigException>().WithMessage("*same bridge x0*");
+        FluentActions.Invoking(() => DaemonSettings.From(shared)).Should().Throw<ConfigException>().WithMessage("*same gatewayInterface x0*");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public class DaemonEventsTests
     {
         long start = DaemonEvents.LastSequence;
         DaemonEvents.Record(EventKinds.Pool, "pods", "namespace", "refilled 4");
-        DaemonEvents.Record(EventKinds.Bridge, "pods", "pt0", "repaired", error: true);
+        DaemonEvents.Record(EventKinds.Network, "pods", "pt0", "repaired", error: true);
 
         var events = DaemonEvents.Since(start);
         events.Select(e => e.Message).Should().Equal("refilled 4", "repaired");

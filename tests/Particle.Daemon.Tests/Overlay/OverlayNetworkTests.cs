@@ -18,8 +18,8 @@ public sealed class OverlayNetworkTests : IDisposable
     private readonly RouteNetlink _node;
     private readonly OverlaySettings _overlay = OverlaySettings.From(new NetworkConfig
     {
-        Name = "a", ClusterCidr = "10.244.0.0/16", Bridge = "ta", Vxlan = new VxlanConfig { Vni = 100 },
-    });
+        Name = "a", ClusterCidr = "10.244.0.0/16", GatewayInterface = "ta", Vxlan = new VxlanConfig { Vni = 100 },
+    }, NodeServices.PingOnly);
     private readonly Underlay _underlay;
     private readonly NetworkDefinition _network;
 
@@ -31,7 +31,7 @@ public sealed class OverlayNetworkTests : IDisposable
         _node = RouteNetlink.OpenIn(_ns.Namespace);
         _underlay = Underlay.Resolve(_node, new ClusterSettings("n1", IPAddress.Parse("198.18.0.1"), null, ClusterBackend.Static, null, null, null));
         _network = _overlay.Define(Mine, _overlay.EffectiveMtu(_underlay.Mtu));
-        NodeBridge.Ensure(_node, _network);
+        GatewayDevice.Ensure(_node, _network, NullLogger.Instance);
     }
 
     public void Dispose()
@@ -41,11 +41,10 @@ public sealed class OverlayNetworkTests : IDisposable
     }
 
     [Fact]
-    public void Setup_builds_the_vxlan_device_and_the_tenant_rules()
+    public void Setup_builds_the_vxlan_device()
     {
         var network = Create();
         network.Setup();
-        TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList()).Should().Be((6, 0));
 
         var vxlan = _node.GetLink("pvx100")!;
         vxlan.Vxlan.Should().BeEquivalentTo(new { Vni = 100u, Port = (ushort)4789, Local = IPAddress.Parse("198.18.0.1"), Link = _underlay.LinkIndex, Learning = false });
@@ -54,33 +53,42 @@ public sealed class OverlayNetworkTests : IDisposable
         vxlan.IsUp.Should().BeTrue();
         _node.DumpAddresses(vxlan.Index).Where(a => a.Address.Family == AddressFamily.InterNetwork).Select(a => a.Address.ToString()).Should().Equal("10.244.1.0/32");
         Sysctl("net.ipv4.conf.pvx100.forwarding").Should().Be("1");
-        Sysctl("net.ipv4.conf.ta.forwarding").Should().Be("1");
-        Sysctl("net.ipv4.conf.ul0.forwarding").Should().Be("0");
-        _node.DumpRules().Count(r => r.Protocol == OverlayKernel.Protocol).Should().Be(6);
-        // The local table is looked up behind the tenant rules, not first.
-        _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(1500u);
 
-        // Adopted as it is the second time; a tenant gone from the config loses its rules.
+        // Adopted as it is the second time.
         Create().Setup();
         _node.GetLink("pvx100")!.Index.Should().Be(vxlan.Index);
-        TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList()).Should().Be((0, 0));
-        TenantRouting.Reconcile(_node, []).Should().Be((0, 6));
-        _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(0u);
     }
 
     [Fact]
-    public void Without_overlay_networks_every_rule_and_route_of_the_overlay_goes_and_the_local_rule_returns()
+    public void What_the_policy_routing_release_left_is_removed_and_the_local_rule_returns()
     {
-        var network = Create();
-        network.Setup();
-        TenantRouting.Reconcile(_node, TenantRouting.RulesOf(_overlay, "ta").ToList());
-        network.Apply([Lease("n1", 1, "198.18.0.1"), Lease("n2", 2, "198.18.0.2")]);
+        // The release before the routed data plane: tenant rules, the local rule moved to 1500, a tenant table.
+        TempNamespace.Ip("-n", _ns.Name, "rule", "add", "pref", "1000", "iif", "ta", "lookup", "10100", "proto", "112");
+        TempNamespace.Ip("-n", _ns.Name, "rule", "add", "pref", "1001", "iif", "ta", "prohibit", "proto", "112");
+        TempNamespace.Ip("-n", _ns.Name, "rule", "add", "pref", "1500", "lookup", "local", "proto", "112");
+        TempNamespace.Ip("-n", _ns.Name, "rule", "del", "pref", "0");
+        TempNamespace.Ip("-n", _ns.Name, "route", "add", "10.244.1.0/24", "dev", "ta", "table", "10100", "proto", "112");
 
         OverlayDataPlane.ForgetAll(_node, NullLogger.Instance);
 
         _node.DumpRules().Should().NotContain(r => r.Protocol == OverlayKernel.Protocol);
         _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(0u);
         _node.DumpRoutes(AddressFamily.InterNetwork).Should().NotContain(r => r.Protocol == OverlayKernel.Protocol);
+        PolicyRoutingUpgrade.Remove(_node).Should().Be((0, 0));
+    }
+
+    [Fact]
+    public void Without_overlay_networks_every_route_of_the_overlay_goes()
+    {
+        var network = Create();
+        network.Setup();
+        network.Apply([Lease("n1", 1, "198.18.0.1"), Lease("n2", 2, "198.18.0.2")]);
+        _node.DumpRoutes(AddressFamily.InterNetwork).Should().Contain(r => r.Protocol == OverlayKernel.Protocol);
+
+        OverlayDataPlane.ForgetAll(_node, NullLogger.Instance);
+
+        _node.DumpRoutes(AddressFamily.InterNetwork).Should().NotContain(r => r.Protocol == OverlayKernel.Protocol);
+        _node.DumpRules().Where(r => r.Table == Rta.RT_TABLE_LOCAL).Select(r => r.Priority).Should().Equal(0u);
         // Nothing to do the second time.
         OverlayDataPlane.ForgetAll(_node, NullLogger.Instance);
     }
@@ -133,7 +141,6 @@ public sealed class OverlayNetworkTests : IDisposable
 
         network.Apply([self, n2, n3]);
         State().Should().BeEquivalentTo(
-            "route 10.244.1.0/24 dev #ta", "route local 10.244.1.1/32 dev #ta", "route local 10.244.1.0/32 dev #pvx100",
             "route 10.244.2.0/24 via 10.244.2.0 dev #pvx100 onlink",
             "route 10.244.3.0/24 via 10.244.3.0 dev #pvx100 onlink",
             $"neigh 10.244.2.0 {n2.VtepMac}", $"neigh 10.244.3.0 {n3.VtepMac}",
@@ -145,7 +152,6 @@ public sealed class OverlayNetworkTests : IDisposable
         var bogus = new NodeLease("a", "n9", IPNetwork.Parse("10.99.0.0/24"), IPAddress.Parse("198.18.0.9"), VtepMac.For("n9", "a"));
         network.Apply([self, n2moved, n4, bogus]);
         State().Should().BeEquivalentTo(
-            "route 10.244.1.0/24 dev #ta", "route local 10.244.1.1/32 dev #ta", "route local 10.244.1.0/32 dev #pvx100",
             "route 10.244.2.0/24 via 10.244.2.0 dev #pvx100 onlink",
             "route 10.244.4.0/24 via 10.244.4.0 dev #pvx100 onlink",
             $"neigh 10.244.2.0 {n2.VtepMac}", $"neigh 10.244.4.0 {n4.VtepMac}",
@@ -158,7 +164,7 @@ public sealed class OverlayNetworkTests : IDisposable
         _node.AddRoute(new Route
         {
             Destination = InterfaceAddress.Parse("10.244.7.0/24"), Gateway = IPAddress.Parse("10.244.7.0"), OutIndex = vxlan, OnLink = true,
-            Table = _overlay.Table, Protocol = OverlayKernel.Protocol,
+            Protocol = OverlayKernel.Protocol,
         });
         _node.AppendFdb(new FdbEntry { Index = vxlan, Mac = MacAddress.Parse("02:00:00:00:00:07"), Destination = IPAddress.Parse("198.18.0.7") });
         network.Resync();
@@ -171,7 +177,7 @@ public sealed class OverlayNetworkTests : IDisposable
         State().Should().BeEquivalentTo(expected);
 
         network.Apply([self]);
-        State().Should().BeEquivalentTo("route 10.244.1.0/24 dev #ta", "route local 10.244.1.1/32 dev #ta", "route local 10.244.1.0/32 dev #pvx100");
+        State().Should().BeEquivalentTo(Array.Empty<string>());
     }
 
     private OverlayNetwork Create() =>
@@ -186,7 +192,7 @@ public sealed class OverlayNetworkTests : IDisposable
         var names = _node.DumpLinks().ToDictionary(l => l.Index, l => l.Name);
         int vxlan = _node.GetLink("pvx100")!.Index;
         var state = new List<string>();
-        state.AddRange(_node.DumpRoutes(AddressFamily.InterNetwork, _overlay.Table).Where(r => r.Protocol == OverlayKernel.Protocol)
+        state.AddRange(_node.DumpRoutes(AddressFamily.InterNetwork, Rta.RT_TABLE_MAIN).Where(r => r.Protocol == OverlayKernel.Protocol)
             .Select(r => $"route {(r.Type == Rta.RTN_LOCAL ? "local " : "")}{r.Destination}{(r.Gateway is null ? "" : $" via {r.Gateway}")} dev #{names[r.OutIndex!.Value]}{(r.OnLink ? " onlink" : "")}"));
         state.AddRange(_node.DumpNeighbours(vxlan).Where(n => n.State == Nda.NUD_PERMANENT).Select(n => $"neigh {n.Address} {n.Mac}"));
         state.AddRange(_node.DumpFdb(vxlan).Where(e => e.Destination is not null).Select(e => $"fdb {e.Mac} {e.Destination}"));

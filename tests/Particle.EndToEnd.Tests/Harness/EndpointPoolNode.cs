@@ -16,7 +16,7 @@ public sealed class EndpointPoolNode : IDisposable
                   "stateDir": "{{Node.StateDir}}",
                   "socketPath": "{{Node.SocketPath}}",
                   "pendingDeleteScanSeconds": 1,
-                  "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "bridge": "ptep0", "mtu": 1400,
+                  "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "ptep0", "mtu": 1400,
                                   "endpointPool": { "target": {{target}}, "min": {{min}}, "max": {{max}},
                                                     "refillBatch": {{refillBatch}}, "idleShrinkSeconds": {{idleShrinkSeconds}} } } ]
                 }

@@ -27,7 +27,7 @@ public sealed class PoolNode : IDisposable
                   "stateDir": "{{_node.StateDir}}",
                   "socketPath": "{{_node.SocketPath}}",
                   "pendingDeleteScanSeconds": 1,
-                  "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "bridge": "ptp0", "mtu": 1400,
+                  "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "ptp0", "mtu": 1400,
                                   "namespacePool": { "size": {{size}}, "folder": "{{PoolFolder}}" } } ]
                 }
                 """);

@@ -35,7 +35,7 @@ public sealed class TestNode : IDisposable
                   "stateDir": "{{StateDir}}",
                   "socketPath": "{{SocketPath}}",
                   "pendingDeleteScanSeconds": 1,
-                  "networks": [ { "name": "{{NetworkName}}", "subnet": "{{subnet}}", "bridge": "pte0", "mtu": 1400 } ]
+                  "networks": [ { "name": "{{NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "pte0", "mtu": 1400 } ]
                 }
                 """);
             if (start)

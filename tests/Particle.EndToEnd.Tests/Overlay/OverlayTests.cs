@@ -29,7 +29,7 @@ public abstract class OverlayTests
             {
                 pods.Add(node.AddPod(tenant, $"{tenant.Name}a", out var result));
                 // The pods' MTU is the VXLAN device's (underlay less 50 bytes of encapsulation); CNI 1.1.0 results carry it.
-                result.GetProperty("interfaces")[2].GetProperty("mtu").GetInt32().Should().Be(SimCluster.UnderlayMtu - 50);
+                result.GetProperty("interfaces")[1].GetProperty("mtu").GetInt32().Should().Be(SimCluster.UnderlayMtu - 50);
             }
             // A second pod of the first tenant on the same node: same-node traffic stays on the bridge.
             pods.Add(node.AddPod(cluster.Tenants[0], "t1b", out _));

@@ -39,7 +39,7 @@ public sealed class SimNode : IDisposable
     public string Config()
     {
         var networks = _cluster.Tenants.Select(t => $$"""
-                { "name": "{{t.Name}}", "clusterCidr": "{{t.Cidr}}", "nodeSubnetLength": 24, "bridge": "{{t.Bridge}}",
+                { "name": "{{t.Name}}", "clusterCidr": "{{t.Cidr}}", "nodeSubnetLength": 24, "gatewayInterface": "{{t.Bridge}}",
                   "vxlan": { "vni": {{t.Vni}} }{{Pool()}} }
             """);
         return $$"""
