@@ -6,6 +6,8 @@
 #   empty   particle + particled, no endpoint pool (every ADD takes the cold path)
 #   warm    particle + particled with a warm endpoint pool (sized for the burst, full before it starts)
 #   claim   particled's pre-wired namespace pool: `particlectl claim` instead of netns + ADD
+#   prev    with --baseline-bin DIR: particle + particled of an earlier build (e.g. the bridge release),
+#           no endpoint pool, for before/after figures from the same run
 # Each (N, C) runs twice: "netns" includes `ip netns add` in every pod's start-up (as a runtime that
 # makes the namespace right before ADD), "pre" creates the namespaces before the clock starts. A claim
 # needs no namespace from the runtime, so it is the same in both (measured in both).
@@ -20,6 +22,9 @@
 #     --out DIR      where bench-raw.csv, bench-summary.csv, bench-table.txt and bench-startup.png go
 #                    (default artifacts/bench)
 #     --no-build     use the binaries already in PARTICLE_BIN_DIR (default artifacts/bin)
+#     --baseline-bin DIR   binaries of an earlier build (particle, particled, particlectl) run as system
+#                    "prev" (added to --systems unless that is given); its node config uses the key
+#                    "bridge" for the device name, which every release accepts
 #
 # Per pod a client (one `bash` started by `xargs -P C` inside the node namespace) records: the
 # `ip netns add` time, the plugin (or particlectl claim) time, and the moment the node first gets a
@@ -47,6 +52,8 @@ repo=$PWD
 sizes="100 500 1000"
 concurrency="1 8 32"
 systems="ref empty warm claim"
+systems_given=0
+baseline_bin=
 variants="netns pre"
 out_dir=$repo/artifacts/bench
 build=1
@@ -57,15 +64,22 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; sizes=20; concurrency="1 8"; shift ;;
     --sizes) sizes=${2:?}; shift 2 ;;
     --concurrency) concurrency=${2:?}; shift 2 ;;
-    --systems) systems=${2:?}; shift 2 ;;
+    --systems) systems=${2:?}; systems_given=1; shift 2 ;;
     --variants) variants=${2:?}; shift 2 ;;
     --out) out_dir=${2:?}; shift 2 ;;
     --sequential-max) sequential_max=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
+    --baseline-bin) baseline_bin=${2:?}; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
+if [ -n "$baseline_bin" ]; then
+  for f in particle particled particlectl; do
+    [ -x "$baseline_bin/$f" ] || { echo "bench.sh: --baseline-bin $baseline_bin has no $f" >&2; exit 2; }
+  done
+  [ "$systems_given" = 1 ] || systems="$systems prev"
+fi
 for n in $sizes; do
   if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 2000 ]; then echo "bench.sh: sizes must be in 1..2000, got '$n'" >&2; exit 2; fi
 done
@@ -211,8 +225,11 @@ EOF
 # ---------------------------------------------------------------- the systems
 # Each system has a node namespace pbn-<pid>-<sys>; particle systems a particled of their own in it
 # (nsenter --net keeps it in the host mount namespace, so the namespace pool's pins are visible).
-declare -A subnet=([ref]=10.201.0.0/20 [empty]=10.202.0.0/20 [warm]=10.203.0.0/20 [claim]=10.204.0.0/20)
-declare -A label=([ref]="bridge+host-local" [empty]="particle (empty pool)" [warm]="particle (warm pool)" [claim]="pre-wired claim")
+declare -A subnet=([ref]=10.201.0.0/20 [empty]=10.202.0.0/20 [warm]=10.203.0.0/20 [claim]=10.204.0.0/20 [prev]=10.205.0.0/20)
+declare -A label=([ref]="bridge+host-local" [empty]="particle (empty pool)" [warm]="particle (warm pool)" [claim]="pre-wired claim"
+  [prev]="particle, earlier build (empty pool)")
+# bins SYSTEM: the folder of the particle binaries SYSTEM runs.
+bins() { if [ "$1" = prev ]; then echo "$baseline_bin"; else echo "$bin_dir"; fi; }
 pool_size=$((max_n + max_n / 4 + 8))
 
 start_system() {
@@ -233,10 +250,10 @@ start_system() {
   esac
   jq -n --arg state "$dir/state" --arg sock "$dir/particled.sock" --arg subnet "${subnet[$s]}" --arg br "pb${s:0:2}0" \
     --argjson pools "$pools" '{stateDir: $state, socketPath: $sock, pendingDeleteScanSeconds: 5,
-    networks: [{name: "bench", subnet: $subnet, gatewayInterface: $br, mtu: 1500} + $pools]}' >"$dir/particled.json"
+    networks: [{name: "bench", subnet: $subnet, bridge: $br, mtu: 1500} + $pools]}' >"$dir/particled.json"
   jq -cn --arg state "$dir/state" --arg sock "$dir/particled.sock" '{cniVersion: "1.0.0", name: "bench",
     type: "particle", socket: $sock, stateDir: $state}' >"$dir/plugin.conf"
-  nsenter --net="/run/netns/$node" "$bin_dir/particled" --config "$dir/particled.json" >"$dir/particled.log" 2>&1 &
+  nsenter --net="/run/netns/$node" "$(bins "$s")/particled" --config "$dir/particled.json" >"$dir/particled.log" 2>&1 &
   daemon_pid[$s]=$!
   for ((i = 0; i < 100; i++)); do
     [ -S "$dir/particled.sock" ] && return 0
@@ -249,7 +266,7 @@ start_system() {
 }
 
 # status SYSTEM: particled's NODESTATUS of the bench network, as JSON.
-status() { "$bin_dir/particlectl" --socket "$tmp/$1/particled.sock" status --json | jq -c '.[0]'; }
+status() { "$(bins "$1")/particlectl" --socket "$tmp/$1/particled.sock" status --json | jq -c '.[0]'; }
 
 # wait_ready SYSTEM: the pools are full and nothing retired waits for deletion (bounded: 120 s).
 wait_ready() {
@@ -317,8 +334,8 @@ burst() {  # burst SYSTEM VARIANT N C
   if [ "$v" = pre ] && [ "$s" != claim ]; then
     seq 1 "$n" | sed "s/^/$prefix-r$run-p/" | xargs -P 4 -n 16 sh -c 'for n; do ip netns add "$n"; done' sh
   fi
-  export PREFIX=$prefix OUT=$dir CTL=$bin_dir/particlectl SOCK=$tmp/$s/particled.sock NET=bench CONF=$tmp/$s/plugin.conf
-  if [ "$s" = ref ]; then export PLUGIN=$ref_dir/bridge CNI_PATH_DIR=$ref_dir; else export PLUGIN=$bin_dir/particle CNI_PATH_DIR=$bin_dir; fi
+  export PREFIX=$prefix OUT=$dir CTL=$(bins "$s")/particlectl SOCK=$tmp/$s/particled.sock NET=bench CONF=$tmp/$s/plugin.conf
+  if [ "$s" = ref ]; then export PLUGIN=$ref_dir/bridge CNI_PATH_DIR=$ref_dir; else export PLUGIN=$(bins "$s")/particle CNI_PATH_DIR=$(bins "$s"); fi
   t0=$EPOCHREALTIME; t0=$(( ${t0/./} * 1000 ))
   seq 1 "$n" | timeout --foreground $((120 + n * 2)) nsenter --net="/run/netns/$node" xargs -P "$c" -n 1 bash "$tmp/start.sh" "$s" "$v" "$run" \
     || fail "[$s $v N=$n C=$c] start-up burst did not finish"

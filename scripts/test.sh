@@ -15,6 +15,18 @@ dotnet restore ParticleCni.sln --nologo -v quiet
 bash scripts/build.sh >/dev/null
 export PARTICLE_BIN_DIR=${PARTICLE_BIN_DIR:-$PWD/artifacts/bin}
 
+# The previous release (the commit in tests/baseline-release) for the upgrade test, built from git
+# history into artifacts/baseline once per commit.
+baseline=$(cat tests/baseline-release)
+export PARTICLE_BASELINE_BIN_DIR=${PARTICLE_BASELINE_BIN_DIR:-$PWD/artifacts/baseline}
+if [ "$(cat "$PARTICLE_BASELINE_BIN_DIR/commit" 2>/dev/null)" != "$baseline" ]; then
+  tree=$(mktemp -d)
+  git archive "$baseline" | tar -x -C "$tree"
+  PARTICLE_BIN_DIR=$PARTICLE_BASELINE_BIN_DIR bash "$tree/scripts/build.sh" >/dev/null
+  echo "$baseline" >"$PARTICLE_BASELINE_BIN_DIR/commit"
+  rm -rf "$tree"
+fi
+
 namespaces_before=$(ip netns list | awk '{print $1}' | sort)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

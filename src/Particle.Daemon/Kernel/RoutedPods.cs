@@ -111,10 +111,16 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
             if (!host.IsUp)
                 repairs.SetUp(host.Index);
             var route = HostRoute(network, host.Index, pod.Address);
-            if (!routes.Any(r => r.Destination == route.Destination && r.OutIndex == host.Index))
+            bool routed = routes.Any(r => r.Destination == route.Destination && r.OutIndex == host.Index);
+            if (!routed)
                 repairs.SetProxyArp(host.Index, true).AddRoute(route, replace: true);
-            if (!neighbours.Contains((host.Index, pod.Address)) && (pod.PodMac ?? ReadPodMac(pod, host)) is { } mac)
-                repairs.SetNeighbour(new Neighbour { Index = host.Index, Address = pod.Address, Mac = mac });
+            if (!neighbours.Contains((host.Index, pod.Address)) || !routed)
+            {
+                // A pod that was not routed (attached by the bridge release, or its route lost) may hold
+                // neighbour entries for MACs the host end no longer answers to: they go, so it asks again.
+                if ((VisitPod(pod, host, forgetNeighbours: !routed) ?? pod.PodMac) is { } mac)
+                    repairs.SetNeighbour(new Neighbour { Index = host.Index, Address = pod.Address, Mac = mac });
+            }
         }
         foreach (var stale in routes.Where(r => !wanted.Contains(r.Destination!.Value.Address)))
             repairs.DeleteRoute(stale);
@@ -226,8 +232,12 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
         PreferredSource = network.Gateway,
     };
 
-    /// <summary>The pod end's MAC, for a neighbour entry lost since ADD; null when the pod's namespace cannot be read.</summary>
-    private MacAddress? ReadPodMac(LivePod pod, Link host)
+    /// <summary>
+    /// The pod end's MAC, for a neighbour entry lost since ADD, read inside the pod's namespace (where, with
+    /// <paramref name="forgetNeighbours"/>, its learned neighbour entries are deleted); null when the
+    /// namespace cannot be read.
+    /// </summary>
+    private MacAddress? VisitPod(LivePod pod, Link host, bool forgetNeighbours)
     {
         if (string.IsNullOrEmpty(pod.Netns))
             return null;
@@ -235,11 +245,20 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
         {
             using var ns = NetworkNamespace.Open(pod.Netns);
             using var inside = RouteNetlink.OpenIn(ns);
-            return inside.GetLink(pod.IfName) is { Kind: "veth" } link && link.ParentIndex == host.Index ? link.Mac : null;
+            if (inside.GetLink(pod.IfName) is not { Kind: "veth" } link || link.ParentIndex != host.Index)
+                return null;
+            if (forgetNeighbours)
+            {
+                var forget = inside.Batch();
+                foreach (var learned in inside.DumpNeighbours(link.Index).Where(n => (n.State & Nda.NUD_PERMANENT) == 0))
+                    forget.DeleteNeighbour(learned);
+                forget.CommitEach();
+            }
+            return link.Mac;
         }
         catch (Exception e) when (e is LinuxException or NotANetworkNamespaceException or NetlinkException)
         {
-            log.LogDebug("{Host}: pod MAC not readable from {Netns}: {Error}", pod.HostName, pod.Netns, e.Message);
+            log.LogDebug("{Host}: pod namespace {Netns} not readable: {Error}", pod.HostName, pod.Netns, e.Message);
             return null;
         }
     }

@@ -6,6 +6,23 @@ public static class Binaries
     public static string Plugin => Find("particle");
     public static string Daemon => Find("particled");
 
+    /// <summary>
+    /// The previous release's binaries, for the upgrade tests: PARTICLE_BASELINE_BIN_DIR, else
+    /// artifacts/baseline of the checkout, where scripts/test.sh builds the commit in tests/baseline-release.
+    /// </summary>
+    public static string BaselineDir
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("PARTICLE_BASELINE_BIN_DIR");
+            if (string.IsNullOrEmpty(dir))
+                dir = Path.Combine(Repository.Root, "artifacts", "baseline");
+            if (!File.Exists(Path.Combine(dir, "particled")) || !File.Exists(Path.Combine(dir, "particle")))
+                throw new FileNotFoundException($"the previous release's binaries are missing in {dir}: scripts/test.sh builds them (or set PARTICLE_BASELINE_BIN_DIR)");
+            return dir;
+        }
+    }
+
     private static string Find(string name)
     {
         var dir = Environment.GetEnvironmentVariable("PARTICLE_BIN_DIR");

@@ -25,10 +25,11 @@ public sealed class DaemonProcess
 
     /// <summary>Starts particled and returns once its socket accepts connections (at most 15 s).</summary>
     /// <param name="what">Names the node in failures.</param>
-    public static DaemonProcess Start(string what, string netns, string configPath, string socketPath, StringBuilder log)
+    /// <param name="daemonPath">Another particled than the one under test (an earlier release's, for the upgrade tests).</param>
+    public static DaemonProcess Start(string what, string netns, string configPath, string socketPath, StringBuilder log, string? daemonPath = null)
     {
         var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { $"--net=/run/netns/{netns}", Binaries.Daemon, "--config", configPath })
+        foreach (var arg in new[] { $"--net=/run/netns/{netns}", daemonPath ?? Binaries.Daemon, "--config", configPath })
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };

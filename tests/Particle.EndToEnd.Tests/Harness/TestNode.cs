@@ -58,8 +58,8 @@ public sealed class TestNode : IDisposable
     public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
     public int DaemonPid => _daemon?.Pid ?? throw new InvalidOperationException("particled is not running");
 
-    public void StartDaemon() =>
-        _daemon = DaemonProcess.Start("node " + Namespace, Namespace, ConfigPath, SocketPath, _daemonLog);
+    public void StartDaemon(string? daemonPath = null) =>
+        _daemon = DaemonProcess.Start("node " + Namespace, Namespace, ConfigPath, SocketPath, _daemonLog, daemonPath);
 
     /// <summary>SIGKILL: no chance to clean up, as in a crash or an OOM kill.</summary>
     public void KillDaemon()
@@ -99,8 +99,8 @@ public sealed class TestNode : IDisposable
         """;
 
     public ProcessResult Plugin(string command, string containerId, string netns, string cniVersion = "1.0.0",
-        string ifName = "eth0", string? stdin = null) =>
-        Shell.Run(Binaries.Plugin, [], stdin ?? NetConf(cniVersion), new Dictionary<string, string>
+        string ifName = "eth0", string? stdin = null, string? pluginPath = null) =>
+        Shell.Run(pluginPath ?? Binaries.Plugin, [], stdin ?? NetConf(cniVersion), new Dictionary<string, string>
         {
             ["CNI_COMMAND"] = command,
             ["CNI_CONTAINERID"] = containerId,
