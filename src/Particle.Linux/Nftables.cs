@@ -35,7 +35,7 @@ public sealed partial class Nftables : IDisposable
     }
 
     /// <summary>A context bound to the calling thread's network namespace, with output and errors buffered.</summary>
-    /// <exception cref="NftablesUnavailableException">libnftables.so.1 is missing or the kernel has no nfnetlink.</exception>
+    /// <exception cref="NftablesUnavailableException">libnftables.so.1 is missing, or the kernel has no nfnetlink or nf_tables.</exception>
     public static Nftables Open()
     {
         EnsureLibrary(LibNftables.Name);
@@ -59,7 +59,19 @@ public sealed partial class Nftables : IDisposable
             context.Dispose();
             throw new NftablesUnavailableException("nft_ctx_buffer_output/nft_ctx_buffer_error failed");
         }
-        return new Nftables(context);
+        var nft = new Nftables(context);
+        try
+        {
+            // nfnetlink without nf_tables (or without the right to use it) answers nothing useful: one
+            // read-only round trip now turns that into the start-up error instead of a failure per change.
+            nft.Run("list tables");
+        }
+        catch (NftablesException e)
+        {
+            nft.Dispose();
+            throw new NftablesUnavailableException($"nf_tables is not usable here: {e.Error.Trim()}", e);
+        }
+        return nft;
     }
 
     /// <summary>A context whose netlink socket lives in <paramref name="netns"/>, created on a fresh thread inside it.</summary>

@@ -68,6 +68,32 @@ public sealed class ReferenceBridgeServiceTests
     }
 
     /// <summary>
+    /// The harness's multi-endpoint rules (iptables' statistic probabilities, nftables' numgen vmap): a
+    /// Service with two endpoints reaches both within a bounded number of connections.
+    /// </summary>
+    [Theory]
+    [InlineData(KubeProxyMode.Iptables)]
+    [InlineData(KubeProxyMode.Nftables)]
+    public void A_service_with_two_endpoints_reaches_both(KubeProxyMode mode)
+    {
+        using var s = Scenario(mode);
+        var a = s.AddPod("a");
+        var b = s.AddPod("b");
+        var client = s.AddPod("c");
+        using var serverA = new EchoServer("a", a.Netns, a.Address, 8080);
+        using var serverB = new EchoServer("b", b.Netns, b.Address, 8080);
+        var vip = new IPEndPoint(IPAddress.Parse("10.96.0.20"), 80);
+        s.Rules.AddClusterIp("default/pair:http", vip, new IPEndPoint(a.Address, 8080), new IPEndPoint(b.Address, 8080));
+
+        var answers = new HashSet<string>();
+        // Each connection picks an endpoint with probability 1/2: 40 tries miss one with odds 2^-39.
+        for (int i = 0; i < 40 && answers.Count < 2; i++)
+            answers.Add(Traffic.Tcp(client.Netns, vip.Address, vip.Port).Answer ?? "none");
+
+        answers.Should().BeEquivalentTo([serverA.AnswerFor(client.Address), serverB.AnswerFor(client.Address)]);
+    }
+
+    /// <summary>
     /// Why kubeadm demands bridge-nf-call-iptables: without it the endpoint's reply to a same-node pod is
     /// bridged straight back, skips conntrack's reverse DNAT, and the client drops it (it came from the pod's
     /// address, not the ClusterIP). Turned off only inside this test's node namespace.
