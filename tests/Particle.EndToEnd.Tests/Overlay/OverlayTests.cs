@@ -31,7 +31,7 @@ public abstract class OverlayTests
                 // The pods' MTU is the VXLAN device's (underlay less 50 bytes of encapsulation); CNI 1.1.0 results carry it.
                 result.GetProperty("interfaces")[1].GetProperty("mtu").GetInt32().Should().Be(SimCluster.UnderlayMtu - 50);
             }
-            // A second pod of the first tenant on the same node: same-node traffic stays on the bridge.
+            // A second pod of the first tenant on the same node: same-node traffic is routed by the node.
             pods.Add(node.AddPod(cluster.Tenants[0], "t1b", out _));
         }
         pods.Should().OnlyHaveUniqueItems(p => p.Address);
@@ -53,8 +53,9 @@ public abstract class OverlayTests
         }
         wrong.Should().BeEmpty();
 
-        // Of the node's own addresses a pod reaches its gateway only: not another tenant's gateway, not the
-        // underlay address (whose VXLAN port would otherwise let it inject frames into another tenant).
+        // Of the gateways on its node a pod reaches its own only; the node's underlay answers its ping (a
+        // tenant's default node services), another node's underlay is the world to it (masqueraded egress).
+        // VXLAN to any node is refused by the firewall (FirewallRulesetTests, NodeServiceTests).
         foreach (var pod in pods)
         {
             var node = pod.Node;
@@ -63,8 +64,8 @@ public abstract class OverlayTests
                 string gateway = $"{node.SubnetIn(tenant).Split('/')[0][..^1]}1";
                 Ping(pod.Netns, gateway).Should().Be(tenant == pod.Tenant, $"{pod.Name} -> {tenant.Name}'s gateway {gateway} on its node");
             }
-            Ping(pod.Netns, node.Underlay).Should().BeFalse($"{pod.Name} must not reach its node's underlay address");
-            Ping(pod.Netns, cluster.Nodes.First(n => n != node).Underlay).Should().BeFalse($"{pod.Name} must not reach another node's underlay");
+            Ping(pod.Netns, node.Underlay).Should().BeTrue($"{pod.Name} pings its node (nodeServices [\"icmp\"])");
+            Ping(pod.Netns, cluster.Nodes.First(n => n != node).Underlay).Should().BeTrue($"{pod.Name} reaches another node's underlay as egress");
         }
 
         // The node itself reaches every pod of every tenant, local and remote (benchmarks and probes need it).
@@ -115,8 +116,8 @@ public abstract class OverlayTests
         // deletes one that a lease does: the restart must remove the first and restore the second.
         var peer = cluster.Nodes[1].SubnetIn(tenant);
         Shell.Check("ip", "-n", n1.Namespace, "route", "add", "10.244.99.0/24", "via", "10.244.99.0", "dev", tenant.Device,
-            "onlink", "table", tenant.Table.ToString(), "proto", "112");
-        Shell.Check("ip", "-n", n1.Namespace, "route", "del", peer, "table", tenant.Table.ToString());
+            "onlink", "proto", "112");
+        Shell.Check("ip", "-n", n1.Namespace, "route", "del", peer);
         n1.StartDaemon();
         Wait.Until(() => n1.OverlayState().SequenceEqual(expected), "n1's overlay state is as before the crash",
             string.Join('\n', n1.OverlayState()) + "\n--- expected\n" + string.Join('\n', expected));

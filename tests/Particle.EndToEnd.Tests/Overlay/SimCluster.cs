@@ -2,15 +2,14 @@ using Particle.EndToEnd.Tests.Harness;
 
 namespace Particle.EndToEnd.Tests.Overlay;
 
-/// <summary>A tenant network of the simulated cluster: its own cluster CIDR, VNI and bridge.</summary>
+/// <summary>A tenant network of the simulated cluster: its own cluster CIDR, VNI and gateway device.</summary>
 public sealed record Tenant(int Number)
 {
     public string Name => $"t{Number}";
     public string Cidr => $"10.{243 + Number}.0.0/16";
     public int Vni => 100 + Number;
-    public string Bridge => $"tb{Number}";
+    public string GatewayDevice => $"tb{Number}";
     public string Device => $"pvx{Vni}";
-    public uint Table => 10_000u + (uint)Vni;
 
     /// <summary>The subnet the static file gives a node (etcd leases may differ).</summary>
     public string SubnetOf(SimNode node) => $"10.{243 + Number}.{node.Number}.0/24";

@@ -39,7 +39,7 @@ public sealed class SimNode : IDisposable
     public string Config()
     {
         var networks = _cluster.Tenants.Select(t => $$"""
-                { "name": "{{t.Name}}", "clusterCidr": "{{t.Cidr}}", "nodeSubnetLength": 24, "gatewayInterface": "{{t.Bridge}}",
+                { "name": "{{t.Name}}", "clusterCidr": "{{t.Cidr}}", "nodeSubnetLength": 24, "gatewayInterface": "{{t.GatewayDevice}}",
                   "vxlan": { "vni": {{t.Vni}} }{{Pool()}} }
             """);
         return $$"""
@@ -142,7 +142,7 @@ public sealed class SimNode : IDisposable
     public bool HasPeer(Tenant tenant, string subnet)
     {
         string hop = subnet.Split('/')[0];
-        return Lines("ip", "-n", Namespace, "route", "show", "table", tenant.Table.ToString(), "proto", "112")
+        return Lines("ip", "-n", Namespace, "route", "show", "proto", "112")
                 .Any(l => l.StartsWith($"{subnet} via {hop} dev {tenant.Device}", StringComparison.Ordinal))
             && Lines("ip", "-n", Namespace, "neigh", "show", "dev", tenant.Device, "nud", "permanent")
                 .Any(l => l.StartsWith($"{hop} lladdr ", StringComparison.Ordinal));
