@@ -167,6 +167,7 @@ internal sealed class EtcdClient : IDisposable
     public void Dispose()
     {
         _http.Dispose();
+        _tls?.Dispose();
         _authenticating.Dispose();
     }
 
@@ -210,7 +211,7 @@ internal sealed class EtcdClient : IDisposable
             }
             catch (Exception e) when (!cancel.IsCancellationRequested && IsTransportFailure(e))
             {
-                var (reason, text) = Explain(e);
+                var (reason, text) = await ExplainAsync(endpoint, e, cancel);
                 ClusterStoreMetrics.Failed("etcd", reason);
                 failures.Add($"{endpoint}: {text}");
             }
@@ -296,8 +297,10 @@ internal sealed class EtcdClient : IDisposable
     }
 
     /// <summary>The metric label and the sentence for a failure that no answer came back from.</summary>
-    private (string Reason, string Text) Explain(Exception e) =>
-        _tls?.Explain(e) is { } rejection ? (rejection.Reason, $"TLS: {rejection.Message}") : ("unreachable", Describe(e));
+    private async Task<(string Reason, string Text)> ExplainAsync(Uri endpoint, Exception e, CancellationToken cancel) =>
+        _tls is not null && await _tls.ExplainAsync(endpoint, e, cancel) is { } rejection
+            ? (rejection.Reason, $"TLS: {rejection.Message}")
+            : ("unreachable", Describe(e));
 
     private async Task<HttpResponseMessage> SendOnceAsync(Uri endpoint, string path, byte[] body,
         HttpCompletionOption completion, CancellationToken cancel) => await SendOnceAsync(endpoint, path, body, completion, null, cancel);
@@ -347,8 +350,10 @@ internal sealed class EtcdClient : IDisposable
             // INVALID_ARGUMENT from authenticate: wrong user or password. The password is never part of the text.
             EtcdRequestException.InvalidArgument when authenticating =>
                 new EtcdRequestException(code, $"{message} (user '{user}'; check etcd.passwordFile {_auth?.PasswordFile})", "auth_failed"),
+            EtcdRequestException.PermissionDenied when user is null => new EtcdRequestException(code,
+                $"{message} (no etcd.username is configured: with authentication enabled on etcd, set etcd.username and etcd.passwordFile)", "permission_denied"),
             EtcdRequestException.PermissionDenied => new EtcdRequestException(code,
-                $"{message} (user '{user ?? "(none)"}' needs a role granting readwrite on {_prefix}/ with --prefix; was it revoked?)", "permission_denied"),
+                $"{message} (user '{user}' needs a role granting readwrite on {_prefix}/ with --prefix; was it revoked?)", "permission_denied"),
             EtcdAuth.InvalidToken or EtcdRequestException.InvalidArgument when message.Contains("user name is empty", StringComparison.Ordinal) =>
                 new EtcdRequestException(code, $"{message} (etcd has authentication enabled: set etcd.username and etcd.passwordFile)", "auth_failed"),
             EtcdAuth.InvalidToken => new EtcdRequestException(code, message, "auth_failed"),
@@ -359,7 +364,20 @@ internal sealed class EtcdClient : IDisposable
     private static bool IsTransportFailure(Exception e) =>
         e is HttpRequestException or IOException or OperationCanceledException or EtcdUnavailableException;
 
-    private static string Describe(Exception e) => e is OperationCanceledException ? "timed out" : e.Message;
+    /// <summary>The outer message and the innermost one (HttpClient's own says only "an error occurred while sending").</summary>
+    private static string Describe(Exception e)
+    {
+        if (e is OperationCanceledException)
+        {
+            return "timed out";
+        }
+        Exception inner = e;
+        while (inner.InnerException is { } next)
+        {
+            inner = next;
+        }
+        return ReferenceEquals(inner, e) ? e.Message : $"{e.Message} ({inner.Message})";
+    }
 
     private void MarkContact()
     {

@@ -259,7 +259,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
             try
             {
                 await Task.Delay(away ? retry : interval, stop);
-                // The certificate, key and CA files are watched from here (a stat each, no read unless changed).
+                // The certificate, key and CA files are watched from here (hashed; parsed only when changed).
                 _client.RefreshCredentials();
                 long lease = Interlocked.Read(ref _lease);
                 long ttl = lease == 0 ? 0 : await _client.KeepAliveOnceAsync(lease, stop);

@@ -14,7 +14,7 @@ namespace Particle.Daemon.Cluster.Etcd;
 /// when they change (<see cref="ReloadableFiles{T}"/>): each new connection uses the newest usable ones,
 /// connections already open keep theirs. A refused handshake is turned into a sentence naming the cause.
 /// </summary>
-internal sealed class EtcdTls
+internal sealed class EtcdTls : IDisposable
 {
     /// <summary>How long a refusal by the certificate check explains a failed handshake.</summary>
     private static readonly TimeSpan RejectionMemory = TimeSpan.FromSeconds(30);
@@ -22,7 +22,12 @@ internal sealed class EtcdTls
     private readonly EtcdStoreOptions _options;
     private readonly ReloadableFiles<X509Certificate2Collection>? _authorities;
     private readonly ReloadableFiles<X509Certificate2>? _client;
+    /// <summary>How often a reset connection is looked into with a TLS 1.2 handshake.</summary>
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(5);
+
     private (DateTime At, TlsRejection Rejection)? _lastRejection;
+    private (DateTime At, TlsRejection? Verdict)? _lastProbe;
+    private HttpClient? _probe;
 
     public EtcdTls(EtcdStoreOptions options, ILogger log)
     {
@@ -51,15 +56,27 @@ internal sealed class EtcdTls
     /// <summary>Sets the handler's TLS options; every connection it makes afterwards asks this object.</summary>
     public void Apply(SocketsHttpHandler handler)
     {
-        handler.SslOptions = new SslClientAuthenticationOptions
+        handler.SslOptions = Options(SslProtocols.Tls12 | SslProtocols.Tls13);
+        _probe = new HttpClient(new SocketsHttpHandler
         {
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-                Verify((sender as SslStream)?.TargetHostName, certificate, chain, errors),
-            LocalCertificateSelectionCallback = _client is null ? null : (_, _, _, _, _) => _client.Current,
-        };
+            ConnectCallback = handler.ConnectCallback,
+            ConnectTimeout = handler.ConnectTimeout,
+            UseProxy = false,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            SslOptions = Options(SslProtocols.Tls12),
+        }) { Timeout = TimeSpan.FromSeconds(3) };
     }
+
+    private SslClientAuthenticationOptions Options(SslProtocols protocols) => new()
+    {
+        EnabledSslProtocols = protocols,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+            Verify((sender as SslStream)?.TargetHostName, certificate, chain, errors),
+        LocalCertificateSelectionCallback = _client is null ? null : (_, _, _, _, _) => _client.Current,
+    };
+
+    public void Dispose() => _probe?.Dispose();
 
     /// <summary>Reads changed files now (a client about to reconnect calls this).</summary>
     public void Refresh()
@@ -69,29 +86,72 @@ internal sealed class EtcdTls
     }
 
     /// <summary>
-    /// When <paramref name="failure"/> is a failed TLS handshake: why, as a metric label and a sentence; else null.
-    /// A server certificate refused here is known exactly; a refusal by etcd (a TLS alert) does not say why, so
-    /// the client certificate's own validity is looked at to name the likely cause.
+    /// Why a call that got no answer failed, when TLS was the cause: a metric label and a sentence; else null.
+    /// A server certificate refused here is known exactly. A client certificate refused by etcd is not: under
+    /// TLS 1.3 the client finishes its handshake before the server has looked at its certificate, and the refusal
+    /// arrives as a reset connection. So on a reset, one TLS 1.2 handshake (where the server refuses inside the
+    /// handshake, with an alert) is tried to tell a refused certificate from a dead member; at most every 5 s.
     /// </summary>
-    public TlsRejection? Explain(Exception failure)
+    public async Task<TlsRejection?> ExplainAsync(Uri endpoint, Exception failure, CancellationToken cancel)
     {
-        bool handshake = false;
-        for (Exception? e = failure; e is not null; e = e.InnerException)
+        if (Explain(failure) is { } known)
         {
-            handshake |= e is AuthenticationException || e.Message.Contains("alert", StringComparison.OrdinalIgnoreCase);
+            return known;
         }
-        if (!handshake)
+        if (_probe is null || !Messages(failure).Any(m => m.Contains("reset by peer", StringComparison.OrdinalIgnoreCase)
+                || m.Contains("unexpected EOF", StringComparison.OrdinalIgnoreCase) || m.Contains("ended prematurely", StringComparison.OrdinalIgnoreCase)))
         {
             return null;
         }
-        if (_lastRejection is var (at, rejection) && DateTime.UtcNow - at < RejectionMemory)
+        if (_lastProbe is var (at, cached) && DateTime.UtcNow - at < ProbeInterval)
+        {
+            return cached;
+        }
+        TlsRejection? verdict = null;
+        try
+        {
+            using HttpResponseMessage _ = await _probe.GetAsync(new Uri(endpoint, "/health"), cancel);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            verdict = Explain(e);
+        }
+        _lastProbe = (DateTime.UtcNow, verdict);
+        return verdict;
+    }
+
+    /// <summary>The verdict on a failure that carries its TLS cause (a refusal by the certificate check, an alert); else null.</summary>
+    public TlsRejection? Explain(Exception failure)
+    {
+        bool authentication = false;
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            authentication |= e is AuthenticationException;
+        }
+        // OpenSSL's text for an alert from the server: "...sslv3 alert bad certificate" (Go's etcd sends
+        // bad_certificate for every refusal of a client certificate, expired and untrusted alike).
+        string? alert = Messages(failure).LastOrDefault(m => m.Contains(" alert ", StringComparison.OrdinalIgnoreCase));
+        if (!authentication && alert is null)
+        {
+            return null;
+        }
+        if (alert is null && _lastRejection is var (at, rejection) && DateTime.UtcNow - at < RejectionMemory)
         {
             return rejection;
         }
+        if (alert is not null && (alert.Contains("certificate", StringComparison.OrdinalIgnoreCase) || alert.Contains("unknown ca", StringComparison.OrdinalIgnoreCase)))
+        {
+            return ClientRefused();
+        }
+        return new TlsRejection("tls_handshake", $"the TLS handshake failed: {alert ?? Messages(failure).Last()}");
+    }
+
+    private TlsRejection ClientRefused()
+    {
         if (_client is null)
         {
             return new TlsRejection("client_cert_refused",
-                "the TLS handshake failed: etcd probably requires a client certificate (--client-cert-auth) and none is configured (etcd.certFile, etcd.keyFile)");
+                "etcd refused the TLS handshake: it requires a client certificate (--client-cert-auth) and none is configured (etcd.certFile, etcd.keyFile)");
         }
         X509Certificate2 mine = _client.Current;
         if (TimeProblem(mine, DateTime.UtcNow) is { } problem)
@@ -102,6 +162,14 @@ internal sealed class EtcdTls
         return new TlsRejection("client_cert_refused",
             $"etcd refused the client certificate {_options.CertFile} ({mine.Subject}, issued by {mine.Issuer}): " +
             "it is not signed by a CA of etcd's --trusted-ca-file");
+    }
+
+    private static IEnumerable<string> Messages(Exception failure)
+    {
+        for (Exception? e = failure; e is not null; e = e.InnerException)
+        {
+            yield return e.Message;
+        }
     }
 
     private bool Verify(string? host, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

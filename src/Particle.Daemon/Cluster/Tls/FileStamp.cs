@@ -1,23 +1,25 @@
+using System.Security.Cryptography;
+
 namespace Particle.Daemon.Cluster.Tls;
 
 /// <summary>
-/// What a file looked like when it was last read: the file its links end at, its size and modification time.
-/// A replacement by rename, an edit in place and a Kubernetes secret update (a new <c>..data</c> link) all
-/// change it, so comparing stamps tells when credentials must be read again without reading them.
+/// What a file was when it was last read: the file its links end at, its permissions and a hash of its content.
+/// A replacement by rename, an edit in place, a Kubernetes secret update (a new <c>..data</c> link) and a chmod
+/// all change it; modification times are not trusted for this, as copies (<c>cp -p</c>, .NET's File.Copy) keep
+/// them. Certificates and keys are a few kilobytes, so reading them once a second costs next to nothing.
 /// </summary>
-internal readonly record struct FileStamp(string Target, long Length, DateTime Modified)
+internal readonly record struct FileStamp(string Target, UnixFileMode Mode, string Hash)
 {
     public static FileStamp Of(string path)
     {
+        string target = Resolve(path);
         try
         {
-            string target = Resolve(path);
-            var info = new FileInfo(target);
-            return info.Exists ? new FileStamp(target, info.Length, info.LastWriteTimeUtc) : new FileStamp(target, -1, default);
+            return new FileStamp(target, File.GetUnixFileMode(target), Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(target))));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new FileStamp(path, -1, default);
+            return new FileStamp(target, 0, "unreadable");
         }
     }
 

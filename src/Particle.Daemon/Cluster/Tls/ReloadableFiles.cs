@@ -6,8 +6,8 @@ namespace Particle.Daemon.Cluster.Tls;
 /// Credentials read from files (a CA bundle; a certificate with its key) that are read again when the files
 /// change, so a rotation needs no restart. A replacement that cannot be used (unreadable, not PEM, a key that
 /// does not match, a key others can read, a certificate outside its validity) leaves the previous credentials
-/// in place, and both outcomes are logged naming the changed file. The files are looked at (a stat each, no
-/// read) at most once a second, whenever the client is about to use them.
+/// in place, and both outcomes are logged naming the changed file. The files are looked at (hashed, see
+/// <see cref="FileStamp"/>) at most once a second, whenever the client is about to use them.
 /// </summary>
 internal sealed class ReloadableFiles<T> where T : class
 {
