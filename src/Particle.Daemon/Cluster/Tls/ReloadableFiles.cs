@@ -11,7 +11,10 @@ namespace Particle.Daemon.Cluster.Tls;
 /// </summary>
 internal sealed class ReloadableFiles<T> where T : class
 {
-    private static readonly long CheckIntervalMs = 1000;
+    private const long CheckIntervalMs = 1000;
+
+    /// <summary>How long a replacement that cannot be used must stay unchanged before it is reported and given up.</summary>
+    private const long SettleMs = 2000;
 
     private readonly string _what;
     private readonly string[] _paths;
@@ -21,6 +24,7 @@ internal sealed class ReloadableFiles<T> where T : class
     private readonly Lock _gate = new();
     private FileStamp[] _stamps;
     private FileStamp[]? _refused;
+    private (FileStamp[] Stamps, long Since)? _pending;
     private T _current;
     private long _nextCheck;
 
@@ -68,13 +72,26 @@ internal sealed class ReloadableFiles<T> where T : class
                 T fresh = _load();
                 _stamps = now;
                 _refused = null;
+                _pending = null;
                 Volatile.Write(ref _current, fresh);
                 _log.LogInformation("{What}: {Changed} changed; now using {Description}", _what, changed, _describe(fresh));
                 return true;
             }
             catch (ClusterStoreException e)
             {
+                // A certificate and its key are two files, replaced one after the other: the first sight of a
+                // replacement may be half of it. It is tried again until it has stood unchanged for a while.
+                if (_pending is not { } pending || !pending.Stamps.SequenceEqual(now))
+                {
+                    _pending = (now, Environment.TickCount64);
+                    return false;
+                }
+                if (Environment.TickCount64 - pending.Since < SettleMs)
+                {
+                    return false;
+                }
                 // Logged once per replacement: the next change of the files is tried again.
+                _pending = null;
                 _refused = now;
                 _log.LogError("{What}: {Changed} changed but cannot be used: {Error}; keeping the previous {Description}",
                     _what, changed, e.Message, _describe(_current));

@@ -174,8 +174,7 @@ public sealed class KubernetesClusterStoreTests(ITestOutputHelper output) : IAsy
 
         // The mounted ca.crt is replaced (a CA rotation): the same store trusts the new bundle, no restart.
         File.WriteAllText(caFile, "not a certificate\n");
-        await join.Should().ThrowAsync<ClusterStoreException>();
-        log.Has($"kubernetes: CA bundle: {caFile} changed but cannot be used").Should().BeTrue("a broken bundle keeps the previous one");
+        await join.Should().ThrowAsync<ClusterStoreException>("a broken bundle keeps the previous one");
         File.WriteAllText(caFile, other.AuthorityPem + "\n" + File.ReadAllText(_api.CaFile));
 
         NodeLease lease = await store.JoinAsync(Join("node-a", 1), CancellationToken.None);
