@@ -19,12 +19,12 @@ internal sealed class EtcdTls : IDisposable
     /// <summary>How long a refusal by the certificate check explains a failed handshake.</summary>
     private static readonly TimeSpan RejectionMemory = TimeSpan.FromSeconds(30);
 
-    private readonly EtcdStoreOptions _options;
-    private readonly ReloadableFiles<X509Certificate2Collection>? _authorities;
-    private readonly ReloadableFiles<X509Certificate2>? _client;
     /// <summary>How often a reset connection is looked into with a TLS 1.2 handshake.</summary>
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(5);
 
+    private readonly EtcdStoreOptions _options;
+    private readonly ReloadableFiles<X509Certificate2Collection>? _authorities;
+    private readonly ReloadableFiles<X509Certificate2>? _client;
     private (DateTime At, TlsRejection Rejection)? _lastRejection;
     private (DateTime At, TlsRejection? Verdict)? _lastProbe;
     private HttpClient? _probe;
