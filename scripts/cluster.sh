@@ -91,7 +91,7 @@ make_pki() {
      (cd "$pki/db" && openssl ca -config ca.cnf -batch -notext -days 30 -in "../$1.csr" -out "../$1.pem" \
         -cert ../ca.pem -keyfile ../ca.key -extfile "../$1.ext" 2>/dev/null >/dev/null)
    }
-   issue etcd "IP:$etcd_ip" serverAuth
+   issue etcd "IP:$etcd_ip" serverAuth,clientAuth   # the gateway dials etcd itself with it
    issue admin DNS:admin clientAuth
    for n in $(seq 1 "$nodes"); do issue "n$n" "DNS:n$n" clientAuth; done
    head -c 18 /dev/urandom | base64 > "$pki/password"

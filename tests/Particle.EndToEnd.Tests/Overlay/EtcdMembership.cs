@@ -44,7 +44,9 @@ public sealed class EtcdMembership(bool tls = false) : IClusterMembership
         {
             _pki = new TestPki();
             _ca = _pki.Authority("cluster-ca");
-            _serverCert = _pki.Issue(_ca, "etcd", $"IP:{Address}", usage: "serverAuth");
+            // clientAuth too: etcd 3.4's JSON gateway dials its own gRPC server with this certificate, which
+            // --client-cert-auth then checks like any client's (without it: "HTTP 503: connection closed").
+            _serverCert = _pki.Issue(_ca, "etcd", $"IP:{Address}", usage: "serverAuth,clientAuth");
             _admin = _pki.Issue(_ca, "admin", "DNS:admin", usage: "clientAuth");
             File.WriteAllText(PasswordFile, _password + "\n");
             File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
