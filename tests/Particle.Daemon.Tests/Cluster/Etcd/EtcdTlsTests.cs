@@ -64,7 +64,7 @@ public sealed class EtcdTlsTests : IClassFixture<EtcdPki>, IDisposable
     }
 
     [Fact]
-    public async Task MutualTlsAndAPasswordJoinAndWatchAndATokenLostInARestartIsReplaced()
+    public async Task MutualTlsAndAPasswordJoinAndWatchAndATokenThatIdledOutIsReplaced()
     {
         EtcdServer etcd = Start(auth: true);
         await using EtcdClusterStore watcher = Store("watcher", Secure(etcd));
