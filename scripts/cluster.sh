@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A simulated ParticleCni cluster on one machine, as root:
-#   scripts/cluster.sh up     [--nodes N] [--tenants T] [--pods P] [--backend static|etcd] [--dir DIR] [--prefix NAME]
+#   scripts/cluster.sh up     [--nodes N] [--tenants T] [--pods P] [--backend static|etcd [--tls]] [--dir DIR] [--prefix NAME]
 #   scripts/cluster.sh check  [--dir DIR]    # ping every pod from every pod: same tenant yes, other tenant no
 #   scripts/cluster.sh status [--dir DIR]
 #   scripts/cluster.sh down   [--dir DIR]
@@ -8,14 +8,17 @@
 # 198.18.0.0/24), runs one particled per node namespace with T tenant networks in overlay mode (VNI 100+t,
 # cluster CIDR 10.(243+t).0.0/16, one /24 per node), and attaches P pods per node and tenant through the
 # real particle plugin. --backend etcd also runs an etcd server in its own namespace on the underlay
-# (198.18.0.254:2379, above every node's address). Defaults: 2 nodes, 2 tenants, 1 pod, static backend. Everything lives in network
+# (198.18.0.254:2379, above every node's address); with --tls it serves https only, to clients with a certificate
+# of a CA made for the cluster (DIR/pki, openssl), with authentication on: each node has its own client certificate
+# and logs in as user "particle", whose role may read and write /particle/ only (docs/cluster-stores.md).
+# Defaults: 2 nodes, 2 tenants, 1 pod, static backend. Everything lives in network
 # namespaces named PREFIX-* and under DIR (default /run/particle-cluster); `down` removes all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command=${1:-}
 [ $# -gt 0 ] && shift
-nodes=2 tenants=2 pods=1 backend=static dir=/run/particle-cluster prefix=""
+nodes=2 tenants=2 pods=1 backend=static tls=no dir=/run/particle-cluster prefix=""
 etcd_ip=198.18.0.254   # nodes are 198.18.0.1-200
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
     --tenants) tenants=$2; shift 2 ;;
     --pods) pods=$2; shift 2 ;;
     --backend) backend=$2; shift 2 ;;
+    --tls) tls=yes; shift ;;
     --dir) dir=$2; shift 2 ;;
     --prefix) prefix=$2; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
@@ -69,9 +73,45 @@ write_static_file() {
   mv "$dir/nodes.json.tmp" "$dir/nodes.json"
 }
 
+# The cluster's PKI with openssl: a CA, etcd's server certificate (IP SAN), a client certificate per node and
+# one for etcdctl (no common name: etcd 3.4's JSON gateway refuses client certificates with one under auth),
+# and the "particle" user's password. Keys and the password are 0600, as particled demands.
+make_pki() {
+  local pki=$dir/pki
+  mkdir -p "$pki/db"
+  : > "$pki/db/index.txt"
+  echo 1000 > "$pki/db/serial"
+  printf '[ca]\ndefault_ca = c\n[c]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\ndefault_md = sha256\npolicy = p\nunique_subject = no\n[p]\ncommonName = optional\norganizationName = optional\n' > "$pki/db/ca.cnf"
+  (umask 077
+   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/ca.key" -out "$pki/ca.pem" \
+     -subj /CN=particle-cluster-ca -days 30 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+   issue() {   # issue NAME SAN USAGE
+     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/$1.key" -out "$pki/$1.csr" -subj /O=particle 2>/dev/null
+     printf 'subjectAltName=%s\nextendedKeyUsage=%s\n' "$2" "$3" > "$pki/$1.ext"
+     (cd "$pki/db" && openssl ca -config ca.cnf -batch -notext -days 30 -in "../$1.csr" -out "../$1.pem" \
+        -cert ../ca.pem -keyfile ../ca.key -extfile "../$1.ext" 2>/dev/null >/dev/null)
+   }
+   issue etcd "IP:$etcd_ip" serverAuth,clientAuth   # the gateway dials etcd itself with it
+   issue admin DNS:admin clientAuth
+   for n in $(seq 1 "$nodes"); do issue "n$n" "DNS:n$n" clientAuth; done
+   head -c 18 /dev/urandom | base64 > "$pki/password"
+   head -c 18 /dev/urandom | base64 > "$pki/root-password")
+}
+
+etcdctl_tls() {   # etcdctl inside the etcd namespace, as the admin
+  local auth=()
+  [ -f "$dir/pki/auth-enabled" ] && auth=(--user "root:$(cat "$dir/pki/root-password")")
+  ip netns exec "$prefix-etcd" etcdctl --endpoints "https://$etcd_ip:2379" --cacert "$dir/pki/ca.pem" \
+    --cert "$dir/pki/admin.pem" --key "$dir/pki/admin.key" "${auth[@]}" "$@"
+}
+
 write_node_config() {
   local n=$1 section networks=""
-  if [ "$backend" = etcd ]; then
+  if [ "$backend" = etcd ] && [ "$tls" = yes ]; then
+    section='"backend": "etcd", "etcd": { "endpoints": ["https://'"$etcd_ip"':2379"], "prefix": "/particle", "leaseTtlSeconds": 10,
+             "caFile": "'"$dir/pki/ca.pem"'", "certFile": "'"$dir/pki/n$n.pem"'", "keyFile": "'"$dir/pki/n$n.key"'",
+             "username": "particle", "passwordFile": "'"$dir/pki/password"'" }'
+  elif [ "$backend" = etcd ]; then
     section='"backend": "etcd", "etcd": { "endpoints": ["http://'"$etcd_ip"':2379"], "prefix": "/particle", "leaseTtlSeconds": 10 }'
   else
     section="\"backend\": \"static\", \"static\": { \"file\": \"$dir/nodes.json\" }"
@@ -131,13 +171,14 @@ up() {
   [ "$tenants" -ge 1 ] && [ "$tenants" -le 10 ] || { echo "--tenants must be 1..10" >&2; exit 2; }
   [ "$pods" -ge 0 ] && [ "$pods" -le 50 ] || { echo "--pods must be 0..50" >&2; exit 2; }
   case "$backend" in static|etcd) ;; *) echo "--backend must be static or etcd" >&2; exit 2 ;; esac
+  [ "$tls" = yes ] && [ "$backend" != etcd ] && { echo "--tls needs --backend etcd" >&2; exit 2; }
   [ -f "$dir/cluster.env" ] && { echo "a cluster is already up in $dir (run: $0 down)" >&2; exit 1; }
   [ -x "$bin/particled" ] && [ -x "$bin/particle" ] || bash scripts/build.sh >/dev/null
   [ "$backend" = etcd ] && ! command -v etcd >/dev/null && { echo "etcd is missing: scripts/install-deps.sh" >&2; exit 1; }
   prefix=${prefix:-pcl-$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')}
   mkdir -p "$dir"
   chmod 700 "$dir"
-  echo "prefix=$prefix nodes=$nodes tenants=$tenants backend=$backend" > "$dir/cluster.env"
+  echo "prefix=$prefix nodes=$nodes tenants=$tenants backend=$backend tls=$tls" > "$dir/cluster.env"
   : > "$dir/pods"
 
   ip netns add "$prefix-ul"
@@ -152,12 +193,31 @@ up() {
     ip netns add "$prefix-etcd"
     plug "$prefix-etcd" etcd "$etcd_ip"
     mkdir -p "$dir/etcd"
+    local scheme=http tls_flags=()
+    if [ "$tls" = yes ]; then
+      make_pki
+      scheme=https
+      tls_flags=(--cert-file "$dir/pki/etcd.pem" --key-file "$dir/pki/etcd.key" --trusted-ca-file "$dir/pki/ca.pem" --client-cert-auth)
+    fi
     ip netns exec "$prefix-etcd" etcd --name particle --data-dir "$dir/etcd/data" \
-      --listen-client-urls "http://$etcd_ip:2379" --advertise-client-urls "http://$etcd_ip:2379" \
+      --listen-client-urls "$scheme://$etcd_ip:2379" --advertise-client-urls "$scheme://$etcd_ip:2379" \
       --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-      --initial-cluster particle=http://127.0.0.1:2380 > "$dir/etcd/log" 2>&1 &
+      --initial-cluster particle=http://127.0.0.1:2380 "${tls_flags[@]}" > "$dir/etcd/log" 2>&1 &
     echo $! > "$dir/etcd/pid"
-    wait_for 10 "etcd answers" ip netns exec "$prefix-etcd" etcdctl --endpoints "http://$etcd_ip:2379" endpoint health
+    if [ "$tls" = yes ]; then
+      wait_for 10 "etcd answers over TLS" etcdctl_tls endpoint health
+      # Least privilege: particled's user may read and write /particle/ only.
+      etcdctl_tls user add root --new-user-password="$(cat "$dir/pki/root-password")" >/dev/null
+      etcdctl_tls user grant-role root root >/dev/null
+      etcdctl_tls role add particle-rw >/dev/null
+      etcdctl_tls role grant-permission particle-rw readwrite /particle/ --prefix=true >/dev/null
+      etcdctl_tls user add particle --new-user-password="$(cat "$dir/pki/password")" >/dev/null
+      etcdctl_tls user grant-role particle particle-rw >/dev/null
+      etcdctl_tls auth enable >/dev/null
+      touch "$dir/pki/auth-enabled"
+    else
+      wait_for 10 "etcd answers" ip netns exec "$prefix-etcd" etcdctl --endpoints "http://$etcd_ip:2379" endpoint health
+    fi
   else
     write_static_file
   fi
@@ -179,7 +239,7 @@ up() {
       wait_for 10 "n$n programs its $((nodes - 1)) peers in t$t" peers_programmed "$n" "$t" || true
     done
   done
-  echo "cluster up: $nodes nodes, $tenants tenants, backend $backend, namespaces $prefix-*, state in $dir"
+  echo "cluster up: $nodes nodes, $tenants tenants, backend $backend$([ "$tls" = yes ] && echo " (mutual TLS, user particle)"), namespaces $prefix-*, state in $dir"
   for n in $(seq 1 "$nodes"); do
     for t in $(seq 1 "$tenants"); do
       for p in $(seq 1 "$pods"); do add_pod "$n" "$t" "$p"; done
@@ -205,7 +265,7 @@ check() {
 
 status() {
   load
-  echo "prefix $prefix, $nodes nodes, $tenants tenants, backend $backend, state in $dir"
+  echo "prefix $prefix, $nodes nodes, $tenants tenants, backend $backend$([ "${tls:-no}" = yes ] && echo " over mutual TLS"), state in $dir"
   for n in $(seq 1 "$nodes"); do
     local pid state=down
     pid=$(cat "$dir/n$n/pid" 2>/dev/null || true)

@@ -85,6 +85,8 @@ public static class DaemonHost
         }
         await using var leases = store;
         using var overlayNetlink = overlayNode;
+        // /readyz asks the store whether this node's lease still stands.
+        using var storeReadiness = store is null ? null : ClusterStoreMetrics.Register(store);
 
         IpamStore ipamStore;
         try

@@ -27,7 +27,15 @@ public static class ClusterStores
         }
     }
 
-    public static EtcdStoreOptions EtcdOptions(EtcdClusterSettings etcd) => new(etcd.Endpoints, etcd.Prefix, etcd.LeaseTtl);
+    public static EtcdStoreOptions EtcdOptions(EtcdClusterSettings etcd) => new(etcd.Endpoints, etcd.Prefix, etcd.LeaseTtl)
+    {
+        CaFile = etcd.CaFile,
+        CertFile = etcd.CertFile,
+        KeyFile = etcd.KeyFile,
+        ServerName = etcd.ServerName,
+        Username = etcd.Username,
+        PasswordFile = etcd.PasswordFile,
+    };
 
     /// <summary>Values the node config leaves out come from the pod: KUBERNETES_SERVICE_HOST/PORT and the service account.</summary>
     public static KubernetesStoreOptions KubernetesOptions(KubernetesClusterSettings kubernetes) =>

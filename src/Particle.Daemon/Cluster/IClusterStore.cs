@@ -37,6 +37,8 @@ public sealed record ClusterJoin(
     Particle.Netlink.MacAddress VtepMac,
     System.Net.IPNetwork? PreviousSubnet);
 
-public sealed record ClusterStoreHealth(bool Connected, DateTimeOffset? LastContact, string? LastError);
+/// <param name="LeaseProblem">Why this node's lease cannot be kept (not renewed within its TTL, its subnet taken by
+/// another node); null while it stands. Only this makes the node unready: an unreachable store alone does not.</param>
+public sealed record ClusterStoreHealth(bool Connected, DateTimeOffset? LastContact, string? LastError, string? LeaseProblem = null);
 
 public sealed class ClusterStoreException(string message, Exception? inner = null) : Exception(message, inner);

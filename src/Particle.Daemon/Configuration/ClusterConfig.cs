@@ -35,6 +35,18 @@ public sealed class EtcdClusterConfig
     public string Prefix { get; set; } = "/particle";
     /// <summary>A node that stops renewing for this long is dropped by every other node.</summary>
     public int LeaseTtlSeconds { get; set; } = 20;
+    /// <summary>PEM bundle of the CAs that may sign etcd's server certificate (https endpoints); absent: the system's roots.</summary>
+    public string? CaFile { get; set; }
+    /// <summary>PEM client certificate for mutual TLS (with <see cref="KeyFile"/>); etcd's --client-cert-auth.</summary>
+    public string? CertFile { get; set; }
+    /// <summary>PEM private key of <see cref="CertFile"/>; must be owned by root and not readable by group or others.</summary>
+    public string? KeyFile { get; set; }
+    /// <summary>The name etcd's certificate must carry, when it is not the endpoint's host (an IP endpoint, a DNS-only certificate).</summary>
+    public string? ServerName { get; set; }
+    /// <summary>etcd user (etcd auth enabled); its password is read from <see cref="PasswordFile"/>.</summary>
+    public string? Username { get; set; }
+    /// <summary>File holding the etcd user's password (one line); same ownership rule as <see cref="KeyFile"/>.</summary>
+    public string? PasswordFile { get; set; }
 }
 
 /// <summary>The Kubernetes backend: node subnets from node.spec.podCIDR(s), endpoints as node annotations.</summary>

@@ -85,6 +85,14 @@ public sealed record StaticClusterSettings(string File)
 
 public sealed record EtcdClusterSettings(IReadOnlyList<Uri> Endpoints, string Prefix, TimeSpan LeaseTtl)
 {
+    /// <summary>CA bundle for etcd's server certificate; null: the system's roots.</summary>
+    public string? CaFile { get; init; }
+    public string? CertFile { get; init; }
+    public string? KeyFile { get; init; }
+    public string? ServerName { get; init; }
+    public string? Username { get; init; }
+    public string? PasswordFile { get; init; }
+
     public static EtcdClusterSettings From(EtcdClusterConfig? config)
     {
         if (config is null || config.Endpoints.Count == 0)
@@ -100,7 +108,35 @@ public sealed record EtcdClusterSettings(IReadOnlyList<Uri> Endpoints, string Pr
             throw new ConfigException($"cluster: etcd.prefix \"{config.Prefix}\" must start with '/' and not end with one, e.g. /particle");
         if (config.LeaseTtlSeconds is < 2 or > 3600)
             throw new ConfigException($"cluster: etcd.leaseTtlSeconds {config.LeaseTtlSeconds} is outside 2..3600");
-        return new EtcdClusterSettings(endpoints, config.Prefix, TimeSpan.FromSeconds(config.LeaseTtlSeconds));
+        foreach (var (field, path) in new[] { ("caFile", config.CaFile), ("certFile", config.CertFile), ("keyFile", config.KeyFile), ("passwordFile", config.PasswordFile) })
+        {
+            if (path is not null && !Path.IsPathFullyQualified(path))
+                throw new ConfigException($"cluster: etcd.{field} must be an absolute path, got \"{path}\"");
+        }
+        if ((config.CertFile is null) != (config.KeyFile is null))
+            throw new ConfigException("cluster: etcd.certFile and etcd.keyFile go together (mutual TLS needs both)");
+        if ((config.Username is null) != (config.PasswordFile is null))
+            throw new ConfigException("cluster: etcd.username and etcd.passwordFile go together");
+        if (config.Username is { } user && (user.Length == 0 || user.Any(char.IsControl)))
+            throw new ConfigException("cluster: etcd.username is empty or holds control characters");
+        bool tls = config.CaFile is not null || config.CertFile is not null || config.ServerName is not null;
+        // TLS settings with a plain endpoint would be silently unused, and a password over plain HTTP would
+        // cross the underlay readable by anyone on it.
+        if ((tls || config.Username is not null) && endpoints.FirstOrDefault(e => e.Scheme != "https") is { } plain)
+            throw new ConfigException(tls
+                ? $"cluster: etcd endpoint {plain} is http:// but TLS is configured (caFile/certFile/serverName): write https://"
+                : $"cluster: etcd endpoint {plain} is http://: a password is only sent over https://");
+        if (config.ServerName is { } name && Uri.CheckHostName(name) == UriHostNameType.Unknown)
+            throw new ConfigException($"cluster: etcd.serverName \"{name}\" is not a host name or address");
+        return new EtcdClusterSettings(endpoints, config.Prefix, TimeSpan.FromSeconds(config.LeaseTtlSeconds))
+        {
+            CaFile = config.CaFile,
+            CertFile = config.CertFile,
+            KeyFile = config.KeyFile,
+            ServerName = config.ServerName,
+            Username = config.Username,
+            PasswordFile = config.PasswordFile,
+        };
     }
 }
 

@@ -46,6 +46,8 @@ public sealed class Readiness(DaemonSettings settings, RouteNetlink node)
             if (overlay.Problem is not null)
                 problems.Add($"network \"{overlay.Network}\" overlay: {overlay.Problem}");
         }
+        foreach (var problem in ClusterStoreMetrics.LeaseProblems())
+            problems.Add($"cluster store: {problem}");
         return problems;
     }
 }

@@ -57,6 +57,21 @@ public class ClusterStoresTests
     }
 
     [Fact]
+    public void AnEtcdKeyFileOthersCanReadIsAConfigError()
+    {
+        using var pki = new TestPki();
+        PemPair ca = pki.Authority("ca");
+        PemPair client = pki.Issue(ca, "node", "DNS:node", usage: "clientAuth");
+        File.SetUnixFileMode(client.Key, (UnixFileMode)0x1A4);   // 0644
+        var settings = Settings($$"""
+            "backend": "etcd", "etcd": { "endpoints": ["https://198.18.0.100:2379"], "caFile": "{{ca.Cert}}", "certFile": "{{client.Cert}}", "keyFile": "{{client.Key}}" }
+            """);
+
+        FluentActions.Invoking(() => ClusterStores.Create(settings, NullLoggerFactory.Instance))
+            .Should().Throw<ConfigException>().WithMessage($"cluster: etcd.keyFile {client.Key} may be read by others (mode 0644, owner uid 0)*");
+    }
+
+    [Fact]
     public void UnderKubernetesNodeNameAndUnderlayComeFromThePodWhenLeftOut()
     {
         var pod = new Dictionary<string, string> { ["NODE_NAME"] = "worker-2", ["HOST_IP"] = "192.0.2.7" };

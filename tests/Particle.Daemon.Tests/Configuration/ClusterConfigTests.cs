@@ -50,6 +50,19 @@ public class ClusterConfigTests
         etcd.UnderlayInterface.Should().Be("eth1");
         etcd.Etcd.Should().BeEquivalentTo(new { Endpoints = new[] { new Uri("http://198.18.0.100:2379") }, Prefix = "/p", LeaseTtl = TimeSpan.FromSeconds(9) });
 
+        var secure = Load($$"""
+            { "cluster": { "nodeName": "n1", "underlayInterface": "eth1", "backend": "etcd",
+                           "etcd": { "endpoints": ["https://198.18.0.100:2379"], "caFile": "/etc/particle/etcd/ca.pem",
+                                     "certFile": "/etc/particle/etcd/node.pem", "keyFile": "/etc/particle/etcd/node.key",
+                                     "serverName": "etcd.cluster.test", "username": "particle", "passwordFile": "/etc/particle/etcd/password" } },
+              "networks": [ {{TenantA}} ] }
+            """).Cluster!;
+        secure.Etcd.Should().BeEquivalentTo(new
+        {
+            CaFile = "/etc/particle/etcd/ca.pem", CertFile = "/etc/particle/etcd/node.pem", KeyFile = "/etc/particle/etcd/node.key",
+            ServerName = "etcd.cluster.test", Username = "particle", PasswordFile = "/etc/particle/etcd/password",
+        });
+
         var kube = Load($$"""{ "cluster": { "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "kubernetes" }, "networks": [ {{TenantA}} ] }""").Cluster!;
         kube.Kubernetes.Should().Be(new KubernetesClusterSettings("n1", null,
             "/var/run/secrets/kubernetes.io/serviceaccount/token", "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"));
@@ -68,6 +81,12 @@ public class ClusterConfigTests
     [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["198.18.0.100:2379"] } }""", "cluster: etcd endpoint \"198.18.0.100:2379\" is not an http(s)://host:port URL")]
     [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["http://e:2379"], "prefix": "p" } }""", "cluster: etcd.prefix \"p\" must start with '/'*")]
     [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["http://e:2379"], "leaseTtlSeconds": 1 } }""", "cluster: etcd.leaseTtlSeconds 1 is outside 2..3600")]
+    [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["http://e:2379"], "caFile": "/etc/ca.pem" } }""", "cluster: etcd endpoint http://e:2379/ is http:// but TLS is configured*")]
+    [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["http://e:2379"], "username": "u", "passwordFile": "/etc/pw" } }""", "cluster: etcd endpoint http://e:2379/ is http://: a password is only sent over https://")]
+    [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["https://e:2379"], "certFile": "/etc/c.pem" } }""", "cluster: etcd.certFile and etcd.keyFile go together*")]
+    [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["https://e:2379"], "username": "u" } }""", "cluster: etcd.username and etcd.passwordFile go together")]
+    [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["https://e:2379"], "keyFile": "k.pem", "certFile": "/c.pem" } }""", "cluster: etcd.keyFile must be an absolute path*")]
+    [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "etcd", "etcd": { "endpoints": ["https://e:2379"], "serverName": "a b" } }""", "cluster: etcd.serverName \"a b\" is not a host name or address")]
     [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "kubernetes", "kubernetes": { "apiServer": "ftp://x" } }""", "cluster: kubernetes.apiServer \"ftp://x\" is not an http(s) URL")]
     [InlineData("""{ "nodeName": "n1", "underlayAddress": "198.18.0.1", "backend": "kubernetes", "kubernetes": { "tokenFile": "token" } }""", "cluster: kubernetes.tokenFile must be an absolute path*")]
     public void Bad_cluster_sections_are_refused_with_a_clear_message(string cluster, string expected)

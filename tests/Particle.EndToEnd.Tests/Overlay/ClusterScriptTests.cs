@@ -6,18 +6,19 @@ namespace Particle.EndToEnd.Tests.Overlay;
 public sealed class ClusterScriptTests
 {
     [Theory]
-    [InlineData("static")]
-    [InlineData("etcd")]
-    public void Up_check_status_down_leaves_nothing_behind(string backend)
+    [InlineData("static", false)]
+    [InlineData("etcd", false)]
+    [InlineData("etcd", true)]
+    public void Up_check_status_down_leaves_nothing_behind(string backend, bool tls)
     {
         string prefix = $"pov-{Guid.NewGuid().ToString("N")[..6]}";
         string dir = Path.Combine(Path.GetTempPath(), $"{prefix}-cluster");
         var env = new Dictionary<string, string> { ["PARTICLE_BIN_DIR"] = Path.GetDirectoryName(Binaries.Daemon)! };
         try
         {
-            var up = Script(env, "up", "--nodes", "2", "--tenants", "2", "--backend", backend, "--dir", dir, "--prefix", prefix);
+            var up = Script(env, ["up", "--nodes", "2", "--tenants", "2", "--backend", backend, "--dir", dir, "--prefix", prefix, .. tls ? new[] { "--tls" } : []]);
             up.ExitCode.Should().Be(0, up.ToString());
-            up.Stdout.Should().Contain($"cluster up: 2 nodes, 2 tenants, backend {backend}");
+            up.Stdout.Should().Contain($"cluster up: 2 nodes, 2 tenants, backend {backend}{(tls ? " (mutual TLS, user particle)" : ",")}");
 
             var check = Script(env, "check", "--dir", dir);
             check.ExitCode.Should().Be(0, check.ToString());
@@ -30,6 +31,19 @@ public sealed class ClusterScriptTests
             status.Stdout.Should().MatchRegex(backend == "static"
                 ? @"t2: subnet 10\.245\.2\.0/24, vxlan pvx102, 1 peer route\(s\)"
                 : @"t2: subnet 10\.245\.\d+\.0/24, vxlan pvx102, 1 peer route\(s\)");
+            if (tls)
+            {
+                // The nodes really went over https with their certificates and the password, which no log shows.
+                string config = File.ReadAllText(Path.Combine(dir, "n1", "node.json"));
+                config.Should().Contain("\"endpoints\": [\"https://198.18.0.254:2379\"]").And.Contain("\"certFile\"").And.Contain("\"passwordFile\"");
+                string password = File.ReadAllText(Path.Combine(dir, "pki", "password")).Trim();
+                string key = File.ReadAllLines(Path.Combine(dir, "pki", "n1.key"))[1];
+                foreach (var log in new[] { "n1/log", "n2/log" }.Select(l => File.ReadAllText(Path.Combine(dir, l))))
+                {
+                    log.Should().Contain("etcd: authenticated as user particle");
+                    log.Should().NotContain(password).And.NotContain(key);
+                }
+            }
         }
         finally
         {

@@ -32,6 +32,7 @@ public sealed partial class EtcdClusterStore
         byte[] end = SubnetPlan.PrefixRangeEnd(key);
         TimeSpan delay = FirstRetryDelay;
         bool interrupted = false;
+        string? lastError = null;
         try
         {
             while (!cancel.IsCancellationRequested)
@@ -62,12 +63,13 @@ public sealed partial class EtcdClusterStore
                 }
                 catch (Exception e)
                 {
-                    if (!interrupted)
+                    if (!interrupted || e.Message != lastError)
                     {
                         _log.LogWarning("etcd: watch of network {Network} interrupted: {Error}; keeping the last membership and retrying",
                             network, e.Message);
                     }
                     interrupted = true;
+                    lastError = e.Message;
                     await Task.Delay(delay, cancel);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
                 }
@@ -115,6 +117,22 @@ public sealed partial class EtcdClusterStore
                     if (envelope?.Result is not { } watch)
                     {
                         continue;
+                    }
+                    if (watch.Canceled && watch.CompactRevision == 0 && !string.IsNullOrEmpty(watch.CancelReason))
+                    {
+                        // Refused at creation (etcd checks permissions and the token then): not worth an immediate
+                        // retry with the same token, which the caller's backoff and a fresh token take care of.
+                        if (watch.CancelReason.Contains("invalid auth token", StringComparison.Ordinal))
+                        {
+                            _client.InvalidateToken(_client.Token);
+                        }
+                        int code = watch.CancelReason.Contains("permission denied", StringComparison.Ordinal) ? EtcdRequestException.PermissionDenied
+                            : watch.CancelReason.Contains("auth token", StringComparison.Ordinal) ? EtcdAuth.InvalidToken
+                            : watch.CancelReason.Contains("user name is empty", StringComparison.Ordinal) ? EtcdRequestException.InvalidArgument
+                            : 0;
+                        EtcdRequestException refusal = _client.Refusal(code, $"etcd refused the watch of network {network}: {watch.CancelReason}");
+                        Metrics.ClusterStoreMetrics.Failed("etcd", refusal.Reason ?? "refused");
+                        throw refusal;
                     }
                     if (watch.Canceled || watch.CompactRevision > 0)
                     {

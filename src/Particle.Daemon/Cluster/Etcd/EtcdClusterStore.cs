@@ -29,6 +29,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
     private readonly SemaphoreSlim _leaseLock = new(1, 1);
     private readonly Dictionary<string, Membership> _joined = new(StringComparer.Ordinal);   // under _leaseLock
     private long _lease;
+    private long _renewedTicks;   // when the lease was last granted or renewed (monotonic), 0 before
     private Task? _keepAlive;
     private string? _problem;
 
@@ -37,13 +38,16 @@ public sealed partial class EtcdClusterStore : IClusterStore
     {
     }
 
-    /// <summary>With a handler of the caller's (tests connect through sockets made inside a namespace).</summary>
-    public EtcdClusterStore(EtcdStoreOptions options, ILogger log, HttpMessageHandler handler)
+    /// <summary>
+    /// With a handler of the caller's (tests connect through sockets made inside a namespace); its TLS options are
+    /// set here. Reads the TLS and password files and throws <see cref="ClusterStoreException"/> when they cannot be used.
+    /// </summary>
+    public EtcdClusterStore(EtcdStoreOptions options, ILogger log, SocketsHttpHandler handler)
     {
         options.Validate();
         _options = options;
         _log = log;
-        _client = new EtcdClient(options.Endpoints, options.RequestTimeout, handler, log);
+        _client = new EtcdClient(options, handler, log);
     }
 
     public ClusterStoreHealth Health
@@ -52,9 +56,28 @@ public sealed partial class EtcdClusterStore : IClusterStore
         {
             ClusterStoreHealth health = _client.Health;
             string? problem = Volatile.Read(ref _problem);
-            return problem is null ? health : health with { LastError = problem };
+            string? leaseProblem = problem ?? LeaseProblem(health);
+            return problem is null && leaseProblem is null ? health : health with { LastError = problem ?? health.LastError, LeaseProblem = leaseProblem };
         }
     }
+
+    /// <summary>
+    /// The lease is lost to this node once it went unrenewed for its whole TTL: etcd has (or will have) deleted its
+    /// keys and the peers drop its routes. Until then an unreachable etcd costs nothing, and the node stays ready.
+    /// </summary>
+    private string? LeaseProblem(ClusterStoreHealth health)
+    {
+        long renewed = Interlocked.Read(ref _renewedTicks);
+        if (renewed == 0)
+        {
+            return null;   // not joined yet: start-up reports that itself
+        }
+        TimeSpan since = TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond - renewed);
+        return since <= _options.LeaseTtl ? null
+            : $"the etcd lease cannot be kept: not renewed for {since.TotalSeconds:0} s (TTL {_options.LeaseTtl.TotalSeconds:0} s): {health.LastError ?? "no answer"}";
+    }
+
+    private void MarkRenewed() => Interlocked.Exchange(ref _renewedTicks, Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
 
     /// <summary>This node's current etcd lease (0 before the first join); tests revoke it to simulate expiry.</summary>
     internal long LeaseId => Interlocked.Read(ref _lease);
@@ -218,6 +241,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
         }
         lease = await _client.GrantLeaseAsync(_options.LeaseTtl, cancel);
         Interlocked.Exchange(ref _lease, lease);
+        MarkRenewed();
         _log.LogInformation("etcd: lease {Lease:x} granted, TTL {Ttl} s", lease, _options.LeaseTtl.TotalSeconds);
         return lease;
     }
@@ -228,11 +252,15 @@ public sealed partial class EtcdClusterStore : IClusterStore
         TimeSpan interval = _options.LeaseTtl / 3;
         TimeSpan retry = TimeSpan.FromSeconds(Math.Min(1, interval.TotalSeconds));
         bool away = false;
+        bool lost = false;
+        string? lastError = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(away ? retry : interval, stop);
+                // The certificate, key and CA files are watched from here (hashed; parsed only when changed).
+                _client.RefreshCredentials();
                 long lease = Interlocked.Read(ref _lease);
                 long ttl = lease == 0 ? 0 : await _client.KeepAliveOnceAsync(lease, stop);
                 if (ttl <= 0)
@@ -240,11 +268,16 @@ public sealed partial class EtcdClusterStore : IClusterStore
                     _log.LogWarning("etcd: lease {Lease:x} has expired; taking a new one and publishing this node's subnets again", lease);
                     await RecoverLeaseAsync(stop);
                 }
+                else
+                {
+                    MarkRenewed();
+                }
                 if (away)
                 {
                     _log.LogInformation("etcd: reachable again; lease renewed");
                 }
-                away = false;
+                away = lost = false;
+                lastError = null;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -252,11 +285,19 @@ public sealed partial class EtcdClusterStore : IClusterStore
             }
             catch (Exception e)
             {
-                if (!away)
+                // Once per cause: a TLS or password problem that follows an outage is news, its repetition is not.
+                if (e.Message != lastError)
                 {
                     _log.LogWarning("etcd: cannot renew the lease: {Error}; retrying every {Retry} s", e.Message, retry.TotalSeconds);
+                    lastError = e.Message;
                 }
                 away = true;
+                if (!lost && Health.LeaseProblem is { } problem)
+                {
+                    _log.LogError("etcd: {Problem}; peers drop this node's routes until it is renewed, and /readyz reports not ready. " +
+                        "Pods on this node keep their addresses", problem);
+                    lost = true;
+                }
             }
         }
     }

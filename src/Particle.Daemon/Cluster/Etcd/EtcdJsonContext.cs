@@ -20,4 +20,6 @@ namespace Particle.Daemon.Cluster.Etcd;
 [JsonSerializable(typeof(WatchRequest))]
 [JsonSerializable(typeof(StatusRequest))]
 [JsonSerializable(typeof(SubnetRecord))]
+[JsonSerializable(typeof(AuthenticateRequest))]
+[JsonSerializable(typeof(AuthenticateResponse))]
 internal sealed partial class EtcdJsonContext : JsonSerializerContext;

@@ -15,6 +15,23 @@ public sealed record EtcdStoreOptions(IReadOnlyList<Uri> Endpoints, string Prefi
     /// <summary>Longest pause between reconnection attempts of a watch while etcd is away.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>PEM CA bundle that etcd's server certificate must chain to; null: the system's roots.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>PEM client certificate for mutual TLS, with <see cref="KeyFile"/>.</summary>
+    public string? CertFile { get; init; }
+
+    /// <summary>Its private key: refused unless owned by root and unreadable by group and others.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>The name etcd's certificate must carry instead of the endpoint's host; only when asked for.</summary>
+    public string? ServerName { get; init; }
+
+    /// <summary>etcd user, with <see cref="PasswordFile"/>; null: no authentication.</summary>
+    public string? Username { get; init; }
+
+    public string? PasswordFile { get; init; }
+
     /// <summary>
     /// From the node config's <c>"etcd": {"endpoints": [...], "prefix": "/particle", "leaseTtlSeconds": 20}</c>
     /// (prefix and TTL optional); throws <see cref="ClusterStoreException"/> naming a bad value.
@@ -57,6 +74,15 @@ public sealed record EtcdStoreOptions(IReadOnlyList<Uri> Endpoints, string Prefi
         if (LeaseTtl < TimeSpan.FromSeconds(2) || LeaseTtl > TimeSpan.FromHours(1))
         {
             throw new ClusterStoreException($"etcd: lease TTL {LeaseTtl.TotalSeconds} s is outside 2 s .. 1 h");
+        }
+        if ((CertFile is null) != (KeyFile is null) || (Username is null) != (PasswordFile is null))
+        {
+            throw new ClusterStoreException("etcd: certFile goes with keyFile, username with passwordFile");
+        }
+        bool secured = CaFile is not null || CertFile is not null || ServerName is not null || Username is not null;
+        if (secured && Endpoints.FirstOrDefault(e => e.Scheme != "https") is { } plain)
+        {
+            throw new ClusterStoreException($"etcd: endpoint '{plain}' is not https:// but TLS or a password is configured");
         }
     }
 }

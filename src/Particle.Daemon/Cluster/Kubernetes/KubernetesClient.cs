@@ -4,25 +4,32 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+using Particle.Daemon.Cluster.Tls;
 
 namespace Particle.Daemon.Cluster.Kubernetes;
 
 /// <summary>
 /// The three Node calls the store makes (get, list + watch, merge-patch of annotations), over HTTPS that
 /// trusts only the service account's CA bundle, with the service account's bearer token. The token file is
-/// read for every request because the kubelet rotates projected tokens.
+/// read for every request because the kubelet rotates projected tokens; the CA bundle is looked at before every
+/// request too and read again when it changed (a CA rotation updates the mounted ca.crt), each new connection
+/// being checked against the newest usable bundle.
 /// </summary>
 internal sealed class KubernetesClient : IDisposable
 {
     private readonly KubernetesStoreOptions _options;
     private readonly HttpClient _http;
+    private readonly ReloadableFiles<X509Certificate2Collection> _authorities;
     private readonly Lock _healthLock = new();
     private ClusterStoreHealth _health = new(false, null, null);
+    private TlsRejection? _lastRejection;
 
-    public KubernetesClient(KubernetesStoreOptions options)
+    public KubernetesClient(KubernetesStoreOptions options, ILogger log)
     {
         _options = options;
-        X509Certificate2Collection authorities = LoadAuthorities(options.CaFile);
+        _authorities = new ReloadableFiles<X509Certificate2Collection>("kubernetes: CA bundle", [options.CaFile],
+            () => LoadAuthorities(options.CaFile), CaBundle.Describe, log);
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -30,15 +37,17 @@ internal sealed class KubernetesClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             SslOptions = new SslClientAuthenticationOptions
             {
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 // The cluster CA and nothing else: the system's roots have no say over the API server.
-                CertificateChainPolicy = new X509ChainPolicy
+                RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
                 {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    RevocationMode = X509RevocationMode.NoCheck,
+                    TlsRejection? rejection = ServerCertificates.Check(certificate, chain, errors, _authorities.Current, options.CaFile,
+                        (sender as SslStream)?.TargetHostName ?? options.ApiServer.IdnHost, DateTime.UtcNow);
+                    _lastRejection = rejection;
+                    return rejection is null;
                 },
             },
         };
-        handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(authorities);
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
@@ -135,6 +144,7 @@ internal sealed class KubernetesClient : IDisposable
 
     private HttpRequestMessage Request(HttpMethod method, string path, HttpContent? content)
     {
+        _authorities.Refresh();
         var request = new HttpRequestMessage(method, new Uri(_options.ApiServer, path)) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ReadToken());
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -156,7 +166,7 @@ internal sealed class KubernetesClient : IDisposable
     private ClusterStoreException Unreachable(Exception e)
     {
         string message = FindInner<AuthenticationException>(e) is { } tls
-            ? $"kubernetes: TLS with {_options.ApiServer} failed: its certificate is not trusted by the CA file {_options.CaFile} ({tls.Message})"
+            ? $"kubernetes: TLS with {_options.ApiServer} failed: {_lastRejection?.Message ?? $"its certificate is not trusted by the CA file {_options.CaFile} ({tls.Message})"}"
             : e is OperationCanceledException
                 ? $"kubernetes: {_options.ApiServer} did not answer within {_options.RequestTimeout.TotalSeconds} s"
                 : $"kubernetes: cannot reach {_options.ApiServer}: {e.Message}";
@@ -184,20 +194,14 @@ internal sealed class KubernetesClient : IDisposable
 
     private static X509Certificate2Collection LoadAuthorities(string caFile)
     {
-        var authorities = new X509Certificate2Collection();
         try
         {
-            authorities.ImportFromPemFile(caFile);
+            return CaBundle.Load(caFile, "CA bundle");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (ClusterStoreException e)
         {
-            throw new ClusterStoreException($"kubernetes: cannot read the CA bundle {caFile}: {e.Message}", e);
+            throw new ClusterStoreException($"kubernetes: {e.Message}", e.InnerException);
         }
-        if (authorities.Count == 0)
-        {
-            throw new ClusterStoreException($"kubernetes: the CA bundle {caFile} holds no certificate");
-        }
-        return authorities;
     }
 
     private static T? FindInner<T>(Exception? e) where T : Exception

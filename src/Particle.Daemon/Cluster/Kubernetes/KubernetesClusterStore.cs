@@ -37,7 +37,7 @@ public sealed class KubernetesClusterStore : IClusterStore
     {
         _options = options;
         _log = log;
-        _client = new KubernetesClient(options);
+        _client = new KubernetesClient(options, log);
     }
 
     public ClusterStoreHealth Health => _client.Health;

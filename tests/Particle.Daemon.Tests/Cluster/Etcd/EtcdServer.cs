@@ -2,9 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Security.Cryptography.X509Certificates;
 using Particle.Linux;
 
 namespace Particle.Daemon.Tests.Cluster.Etcd;
+
+/// <summary>etcd serving https with <paramref name="Server"/>, demanding client certificates signed by a CA of
+/// <paramref name="TrustedCa"/>; <paramref name="Admin"/> and <paramref name="ServerCa"/> are etcdctl's.</summary>
+internal sealed record EtcdServerTls(PemPair Server, string TrustedCa, PemPair Admin, string ServerCa);
 
 /// <summary>
 /// A real etcd (Debian's etcd-server) on 127.0.0.1 of a network namespace of its own (`pcs-XXXXXX`), with a
@@ -17,10 +22,15 @@ internal sealed class EtcdServer : IDisposable
     private readonly string _dataDir = Directory.CreateTempSubdirectory("pcs-etcd-").FullName;
     private readonly int _peerPort;
     private readonly StringBuilder _output = new();
+    private readonly string[] _extraArgs;
     private Process? _process;
 
-    public EtcdServer()
+    /// <param name="tls">Serve https with client certificates (null: plain http).</param>
+    /// <param name="extraArgs">More etcd flags, e.g. --auth-token-ttl.</param>
+    public EtcdServer(EtcdServerTls? tls = null, params string[] extraArgs)
     {
+        Tls = tls;
+        _extraArgs = extraArgs;
         Namespace = $"pcs-{Guid.NewGuid().ToString("N")[..8]}";
         ClientPort = Random.Shared.Next(20000, 40000);
         _peerPort = ClientPort + 1;
@@ -46,7 +56,13 @@ internal sealed class EtcdServer : IDisposable
 
     public Uri Endpoint => new(EndpointText);
 
-    private string EndpointText => $"http://127.0.0.1:{ClientPort}";
+    /// <summary>The TLS setup the next <see cref="Start"/> uses; changing it between Stop and Start rotates etcd's side.</summary>
+    public EtcdServerTls? Tls { get; set; }
+
+    /// <summary>"root:PASSWORD" once authentication is enabled: etcdctl then needs it.</summary>
+    public string? CtlUser { get; set; }
+
+    private string EndpointText => $"{(Tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}";
 
     /// <summary>A handler whose connections are made from inside the server's namespace.</summary>
     public SocketsHttpHandler Handler() => new()
@@ -84,7 +100,9 @@ internal sealed class EtcdServer : IDisposable
             "--listen-client-urls", EndpointText, "--advertise-client-urls", EndpointText,
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"pcs={peer}",
             "--log-level", "warn",
-        })
+        }.Concat(Tls is { } tls
+            ? ["--cert-file", tls.Server.Cert, "--key-file", tls.Server.Key, "--trusted-ca-file", tls.TrustedCa, "--client-cert-auth"]
+            : []).Concat(_extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
@@ -113,7 +131,11 @@ internal sealed class EtcdServer : IDisposable
 
     /// <summary>`etcdctl ARGS` run inside the namespace: an independent view of what the store wrote.</summary>
     public string Ctl(params string[] args) =>
-        Run(["nsenter", $"--net=/run/netns/{Namespace}", "etcdctl", "--endpoints", EndpointText, .. args]);
+        Run(["nsenter", $"--net=/run/netns/{Namespace}", "etcdctl", "--endpoints", EndpointText, .. CtlCredentials(), .. args]);
+
+    private string[] CtlCredentials() =>
+        [.. Tls is { } tls ? new[] { "--cacert", tls.ServerCa, "--cert", tls.Admin.Cert, "--key", tls.Admin.Key } : [],
+         .. CtlUser is { } user ? new[] { "--user", user } : []];
 
     public string Log
     {
@@ -149,7 +171,15 @@ internal sealed class EtcdServer : IDisposable
 
     private void WaitUntilServing()
     {
-        using var client = new HttpClient(Handler()) { Timeout = TimeSpan.FromSeconds(2) };
+        SocketsHttpHandler handler = Handler();
+        if (Tls is { } tls)
+        {
+            // Only "is it serving": the store's own checks are what the tests look at.
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+            var admin = X509Certificate2.CreateFromPemFile(tls.Admin.Cert, tls.Admin.Key);
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => admin;
+        }
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {

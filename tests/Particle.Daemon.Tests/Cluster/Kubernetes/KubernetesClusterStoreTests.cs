@@ -161,6 +161,29 @@ public sealed class KubernetesClusterStoreTests(ITestOutputHelper output) : IAsy
     }
 
     [Fact]
+    public async Task TheCaBundleIsReadAgainWhenItIsRotated()
+    {
+        _api.AddNode("node-a", "10.244.1.0/24");
+        using var other = new TestCertificates("some-other-ca");
+        string caFile = _folder.File("rotating-ca.crt");
+        File.WriteAllText(caFile, other.AuthorityPem);
+        var log = new RecordingLog(output, "store");
+        await using var store = new KubernetesClusterStore(new KubernetesStoreOptions(_api.ApiServer, "node-a", _api.TokenFile, caFile), log);
+        Func<Task> join = () => store.JoinAsync(Join("node-a", 1), CancellationToken.None);
+        (await join.Should().ThrowAsync<ClusterStoreException>()).Which.Message.Should().Contain("not trusted by the CA file");
+
+        // The mounted ca.crt is replaced (a CA rotation): the same store trusts the new bundle, no restart.
+        File.WriteAllText(caFile, "not a certificate\n");
+        await join.Should().ThrowAsync<ClusterStoreException>("a broken bundle keeps the previous one");
+        File.WriteAllText(caFile, other.AuthorityPem + "\n" + File.ReadAllText(_api.CaFile));
+
+        NodeLease lease = await store.JoinAsync(Join("node-a", 1), CancellationToken.None);
+
+        lease.Subnet.Should().Be(IPNetwork.Parse("10.244.1.0/24"));
+        log.Has($"kubernetes: CA bundle: {caFile} changed; now using 2 CA certificate(s)").Should().BeTrue();
+    }
+
+    [Fact]
     public async Task AWrongTokenIsRefusedWithAHint()
     {
         _api.AddNode("node-a", "10.244.1.0/24");
