@@ -36,7 +36,6 @@ done
 bin=${PARTICLE_BIN_DIR:-$PWD/artifacts/bin}
 
 node_ns() { echo "$prefix-n$1"; }
-tenant_table() { echo $((10000 + 100 + $1)); }
 
 load() {
   [ -f "$dir/cluster.env" ] || { echo "no cluster in $dir (run: $0 up)" >&2; exit 1; }
@@ -147,8 +146,8 @@ daemon_ready() {
   test -S "$dir/n$1/particled.sock"
 }
 
-peers_programmed() {   # peers_programmed NODE TENANT: one route per other node in the tenant's table
-  [ "$(ip -n "$(node_ns "$1")" route show table "$(tenant_table "$2")" proto 112 | grep -c ' via ')" = $((nodes - 1)) ]
+peers_programmed() {   # peers_programmed NODE TENANT: one route per other node through the tenant's VXLAN device
+  [ "$(ip -n "$(node_ns "$1")" route show proto 112 dev "pvx$((100 + $2))" | grep -c ' via ')" = $((nodes - 1)) ]
 }
 
 wait_for() {   # wait_for SECONDS DESCRIPTION COMMAND...: polls every 0.1 s
@@ -274,7 +273,7 @@ status() {
     for t in $(seq 1 "$tenants"); do
       local subnet peers
       subnet=$(cat "$dir/n$n/state/subnet.t$t" 2>/dev/null || echo "?")
-      peers=$(ip -n "$(node_ns "$n")" route show table "$(tenant_table "$t")" proto 112 2>/dev/null | grep -c ' via ' || true)
+      peers=$(ip -n "$(node_ns "$n")" route show proto 112 dev "pvx$((100 + t))" 2>/dev/null | grep -c ' via ' || true)
       echo "  t$t: subnet $subnet, vxlan pvx$((100 + t)), $peers peer route(s)"
     done
   done

@@ -4,16 +4,13 @@ namespace Particle.EndToEnd.Tests.Services;
 
 /// <summary>
 /// Issue 11's table against particle's routed data plane (particled in the node namespace, egress
-/// masquerade on), with kube-proxy's rules in both modes. These need the routed design's node config
-/// (gatewayInterface, ipMasq, nonMasqueradeCidrs): until it lands they are skipped unless
-/// PARTICLE_E2E_ROUTED=1 (see <see cref="RoutedTheoryAttribute"/>); filter them with Needs=routed.
+/// masquerade on), with kube-proxy's rules in both modes.
 /// </summary>
-[Trait("Needs", "routed")]
 public sealed class ParticleServiceTests
 {
     private static ServiceScenario Scenario(KubeProxyMode mode) => new(world => new ParticleAttacher(world), mode);
 
-    [RoutedTheory]
+    [Theory]
     [InlineData(KubeProxyMode.Iptables)]
     [InlineData(KubeProxyMode.Nftables)]
     public void Pod_reaches_the_world_masqueraded(KubeProxyMode mode)
@@ -22,7 +19,7 @@ public sealed class ParticleServiceTests
         ServiceRows.PodReachesTheWorld(s);
     }
 
-    [RoutedTheory]
+    [Theory]
     [InlineData(KubeProxyMode.Iptables)]
     [InlineData(KubeProxyMode.Nftables)]
     public void Pod_reaches_the_node_address(KubeProxyMode mode)
@@ -31,7 +28,7 @@ public sealed class ParticleServiceTests
         ServiceRows.PodReachesTheNodeAddress(s);
     }
 
-    [RoutedTheory]
+    [Theory]
     [InlineData(KubeProxyMode.Iptables)]
     [InlineData(KubeProxyMode.Nftables)]
     public void Service_reaches_a_pod_on_the_same_node(KubeProxyMode mode)
@@ -40,7 +37,7 @@ public sealed class ParticleServiceTests
         ServiceRows.ServiceReachesAPodOnTheSameNode(s);
     }
 
-    [RoutedTheory]
+    [Theory]
     [InlineData(KubeProxyMode.Iptables)]
     [InlineData(KubeProxyMode.Nftables)]
     public void Service_reaches_a_host_network_endpoint(KubeProxyMode mode)
@@ -49,7 +46,7 @@ public sealed class ParticleServiceTests
         ServiceRows.ServiceReachesAHostNetworkEndpoint(s);
     }
 
-    [RoutedTheory]
+    [Theory]
     [InlineData(KubeProxyMode.Iptables)]
     [InlineData(KubeProxyMode.Nftables)]
     public void Pod_reaches_itself_through_its_service(KubeProxyMode mode)
@@ -58,7 +55,7 @@ public sealed class ParticleServiceTests
         ServiceRows.PodReachesItselfThroughItsService(s);
     }
 
-    [RoutedTheory]
+    [Theory]
     [InlineData(KubeProxyMode.Iptables)]
     [InlineData(KubeProxyMode.Nftables)]
     public void World_reaches_a_pod_through_a_node_port(KubeProxyMode mode)
