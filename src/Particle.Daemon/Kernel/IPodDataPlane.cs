@@ -46,7 +46,7 @@ public interface IPodDataPlane
     bool IsPodDevice(Link link);
 
     /// <summary>Makes the node side of <paramref name="pods"/> (every live pod of the network) what Attach left:
-    /// lost entries put back, entries of pods that are gone removed. Returns how many entries it changed.</summary>
+    /// lost entries put back. Returns how many entries it changed.</summary>
     int Reconcile(NetworkDefinition network, IReadOnlyList<LivePod> pods);
 
     /// <summary>Every way the pod's wiring differs from what Attach built; empty when it is intact.</summary>

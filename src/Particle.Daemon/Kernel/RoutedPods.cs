@@ -101,11 +101,12 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
             .Where(n => (n.State & Nda.NUD_PERMANENT) != 0)
             .Select(n => (n.Index, n.Address))
             .ToHashSet();
-        var wanted = new HashSet<IPAddress>();
+        // Add-only: a pod's route leaves with its host end (DEL sets it down, the kernel flushes it), and a host
+        // end no allocation accounts for is an orphan that recovery removes. Deleting "stale" routes here could
+        // race an ADD whose address is still an endpoint pool entry's.
         var repairs = node.Batch();
         foreach (var pod in pods)
         {
-            wanted.Add(pod.Address);
             if (!links.TryGetValue(pod.HostName, out var host) || !IsAlive(host))
                 continue;
             if (!host.IsUp)
@@ -122,8 +123,6 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
                     repairs.SetNeighbour(new Neighbour { Index = host.Index, Address = pod.Address, Mac = mac });
             }
         }
-        foreach (var stale in routes.Where(r => !wanted.Contains(r.Destination!.Value.Address)))
-            repairs.DeleteRoute(stale);
         if (repairs.Count == 0)
             return 0;
         // Each entry on its own: a pod retired by a DEL since the dump must not fail the others' repair.
