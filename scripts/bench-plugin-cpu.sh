@@ -11,13 +11,14 @@
 #                                  way round (perf's --pre), so every ADD wires a pod and every DEL
 #                                  retires one; perf's --post checks each time that eth0 is there (ADD)
 #                                  or gone (DEL)
-# Prints mean task-clock (ms, +- perf's standard error of the mean) and page faults per run.
+# Prints mean task-clock (ms) and page faults per run, and the lowest and highest chunk mean.
 #
-#   scripts/bench-plugin-cpu.sh [--runs N] [--no-build] [--before REF|DIR] [--rounds R]
+#   scripts/bench-plugin-cpu.sh [--runs N] [--chunks K] [--no-build] [--before REF|DIR]
 #     --runs N       runs per figure (default 200)
 #     --before REF   also measure `particle` built from git REF (git archive into a temp folder, published
 #                    there; takes minutes); --before DIR takes a folder that already holds a `particle`
-#     --rounds R     repeat the whole set R times (default 1), to see the run-to-run drift
+#     --chunks K     take each figure's N runs as K `perf stat -r N/K` calls, in turn with every other
+#                    figure (default 4), so that the machine's load changes hit every row alike
 #     --no-build     use the binaries already in PARTICLE_BIN_DIR (default artifacts/bin)
 # Needs perf (linux-perf) and root. Every network object lives in namespaces named pcpu-<pid>-*; the EXIT
 # trap stops particled (by PID), deletes those namespaces and the temp folder.
@@ -27,13 +28,13 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 runs=200
-rounds=1
+chunks=4
 build=1
 before=
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=${2:?}; shift 2 ;;
-    --rounds) rounds=${2:?}; shift 2 ;;
+    --chunks) chunks=${2:?}; shift 2 ;;
     --before) before=${2:?}; shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -41,7 +42,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $runs =~ ^[0-9]+$ ]] && [ "$runs" -ge 1 ] && [ "$runs" -le 5000 ] || { echo "--runs must be 1..5000" >&2; exit 2; }
-[[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "--rounds must be 1..20" >&2; exit 2; }
+[[ $chunks =~ ^[0-9]+$ ]] && [ "$chunks" -ge 1 ] && [ "$chunks" -le "$runs" ] || { echo "--chunks must be 1..runs" >&2; exit 2; }
+chunk_runs=$(( (runs + chunks - 1) / chunks ))
 [ "$(id -u)" = 0 ] || { echo "bench-plugin-cpu.sh must run as root (it creates network namespaces)" >&2; exit 1; }
 command -v perf >/dev/null || { echo "bench-plugin-cpu.sh needs perf (apt-get install linux-perf)" >&2; exit 1; }
 command -v jq >/dev/null || bash scripts/install-deps.sh
@@ -126,42 +128,59 @@ for entry in "${plugins[@]}"; do
   CNI_COMMAND=DEL "$p" <"$conf" >"$tmp/del.out" || { echo "DEL with $p failed:" >&2; cat "$tmp/del.out" >&2; exit 1; }
 done
 
-# measure LABEL VERB PRE POST COMMAND...: one row "label verb task-clock-ms +-ms page-faults".
+# measure ROW VERB PRE POST COMMAND...: one chunk of runs/chunks runs; appends "ROW ms faults" to results.
 measure() {
-  local label=$1 verb=$2 pre=$3 post=$4
+  local row=$1 verb=$2 pre=$3 post=$4
   shift 4
-  CNI_COMMAND=$verb perf stat -x, -e task-clock,page-faults -r "$runs" -o "$tmp/perf.csv" \
+  CNI_COMMAND=$verb perf stat -x, -e task-clock,page-faults -r "$chunk_runs" -o "$tmp/perf.csv" \
     --pre "$pre" ${post:+--post "$post"} -- "$@" <"$conf" >/dev/null 2>"$tmp/perf.err" \
-    || { echo "perf stat failed for $label $verb:" >&2; cat "$tmp/perf.err" >&2; exit 1; }
-  awk -F, -v label="$label" -v verb="$verb" '
-    $3 == "task-clock" { ms = $1; sem = $4 }
-    $3 == "page-faults" { pf = $1 }
-    END { printf "%-34s %-8s %8.3f %8s %8.0f\n", label, verb, ms, "+-" (sem == "" ? "?" : sem), pf }' "$tmp/perf.csv"
+    || { echo "perf stat failed for row $row ($verb):" >&2; cat "$tmp/perf.err" >&2; exit 1; }
+  awk -F, -v row="$row" '$3 == "task-clock" { ms = $1 } $3 == "page-faults" { pf = $1 } END { print row, ms, pf }' \
+    "$tmp/perf.csv" >>"$tmp/results"
 }
 
-printf 'bench-plugin-cpu %s  kernel %s  cpus %s  load %s  runs %s  particle %s\n' "$(date -Is)" "$(uname -r)" "$(nproc)" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-printf '%-34s %-8s %8s %8s %8s\n' process verb "CPU ms" "(+-%)" faults
-for ((r = 1; r <= rounds; r++)); do
-  [ "$rounds" -gt 1 ] && echo "round $r"
-  measure /bin/true - "$rewind" "" /bin/true
-  measure bare-aot VERSION "$rewind" "" "$tmp/bare/BareJsonProcess"
+# The rows, in print order: "label|verb".
+rows=("/bin/true|-" "bare-aot|VERSION")
+for verb in VERSION ADD DEL; do
   for entry in "${plugins[@]}"; do
-    label=${entry%% *}; p=${entry#* }
+    label=${entry%% *}
     [ "$label" = before ] && label=$before_label
-    measure "particle $label" VERSION "$rewind" "" "$p"
+    rows+=("particle $label|$verb")
+  done
+done
+
+printf 'bench-plugin-cpu %s  kernel %s  cpus %s  load %s  runs %s in %s interleaved chunks  particle %s\n' "$(date -Is)" \
+  "$(uname -r)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$((chunk_runs * chunks))" "$chunks" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+: >"$tmp/results"
+for ((c = 1; c <= chunks; c++)); do
+  measure 0 - "$rewind" "" /bin/true
+  measure 1 VERSION "$rewind" "" "$tmp/bare/BareJsonProcess"
+  row=2
+  for entry in "${plugins[@]}"; do
+    measure $((row++)) VERSION "$rewind" "" "${entry#* }"
   done
   for entry in "${plugins[@]}"; do
     label=${entry%% *}; p=${entry#* }
-    [ "$label" = before ] && label=$before_label
-    measure "particle $label" ADD "CNI_COMMAND=DEL $p <$conf >/dev/null 2>&1; $rewind" \
+    measure $((row++)) ADD "CNI_COMMAND=DEL $p <$conf >/dev/null 2>&1; $rewind" \
       "ip -n $pod link show eth0 >/dev/null 2>&1 || echo 'ADD ($label): no eth0 after it' >>$tmp/failures" "$p"
-    measure "particle $label" DEL "CNI_COMMAND=ADD $p <$conf >$tmp/pre.out 2>&1 || { printf 'pre-ADD (%s): ' '$label'; head -c 300 $tmp/pre.out; echo; } >>$tmp/failures; $rewind" \
+  done
+  for entry in "${plugins[@]}"; do
+    label=${entry%% *}; p=${entry#* }
+    # The last measured ADD left the pod attached; every measured DEL follows an unmeasured ADD.
+    CNI_COMMAND=DEL "$p" <"$conf" >/dev/null 2>&1 || true
+    measure $((row++)) DEL "CNI_COMMAND=ADD $p <$conf >$tmp/pre.out 2>&1 || { printf 'pre-ADD (%s): ' '$label'; head -c 300 $tmp/pre.out; echo; } >>$tmp/failures; $rewind" \
       "! ip -n $pod link show eth0 >/dev/null 2>&1 || echo 'DEL ($label): eth0 still there' >>$tmp/failures" "$p"
   done
+done
+
+printf '%-34s %-8s %8s %8s %8s %8s\n' process verb "CPU ms" "min" "max" faults
+for ((i = 0; i < ${#rows[@]}; i++)); do
+  awk -v row="$i" -v name="${rows[$i]}" '
+    $1 == row { n++; s += $2; f += $3; if (n == 1 || $2 < lo) lo = $2; if (n == 1 || $2 > hi) hi = $2 }
+    END { split(name, p, "|"); printf "%-34s %-8s %8.3f %8.3f %8.3f %8.0f\n", p[1], p[2], s / n, lo, hi, f / n }' "$tmp/results"
 done
 CNI_COMMAND=DEL "${plugins[-1]#* }" <"$conf" >/dev/null 2>&1 || true
 printf 'sizes: %s\n' "$(for entry in "${plugins[@]}"; do printf '%s %s bytes; ' "${entry%% *}" "$(stat -c %s "${entry#* }")"; done)bare-aot $(stat -c %s "$tmp/bare/BareJsonProcess") bytes"
 failed=$(wc -l <"$tmp/failures")
-echo "(perf stat -e task-clock,page-faults -r $runs; mean per process, +- is perf's relative standard error; failed runs: $failed)"
+echo "(perf stat -e task-clock,page-faults; CPU ms: mean per process over all runs; min/max: of the $chunks chunk means, taken in turn with every other row; failed runs: $failed)"
 [ "$failed" = 0 ] || { sort "$tmp/failures" | uniq -c >&2; echo "--- particled log, last lines ---" >&2; tail -n 20 "$tmp/particled.log" >&2; exit 1; }
