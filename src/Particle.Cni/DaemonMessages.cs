@@ -57,8 +57,7 @@ internal static class DaemonMessages
     /// <exception cref="JsonException">The reply is not JSON, or not shaped like a response.</exception>
     public static DaemonResponse? Read(byte[] reply)
     {
-        // Not disposed, on purpose, like the configuration's document (NetConf.TryParse says why).
-        var document = JsonDocument.Parse(reply);
+        using var document = JsonDocument.Parse(reply);
         var root = document.RootElement;
         if (root.ValueKind == JsonValueKind.Null)
             return null;

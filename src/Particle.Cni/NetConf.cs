@@ -74,9 +74,7 @@ internal sealed class NetConf
             return false;
         }
 
-        // Not disposed, on purpose: disposing returns the document's rented buffers to the shared ArrayPool,
-        // whose per-core stacks first run ProcessorIdCache's static constructor (a timing loop, ~0.1 ms of
-        // CPU). A process that exits milliseconds later leaves the buffers to the GC, which never runs.
+        using (document)
         {
             try
             {
