@@ -110,20 +110,26 @@ internal static class PluginRunner
         return null;
     }
 
-    /// <summary>Reads at most one byte past the limit, so an oversized input is detected without reading it all.</summary>
+    /// <summary>
+    /// Reads at most one byte past the limit, so an oversized input is detected without reading it all. The
+    /// buffer starts at 16 KiB (real configurations fit) and doubles: a fresh process pays for every page
+    /// it touches, so it does not allocate 64 KiB plus a growing copy up front.
+    /// </summary>
     private static bool TryReadStdin(Stream stdin, out byte[] input)
     {
-        var buffer = new MemoryStream();
-        byte[] chunk = new byte[64 * 1024];
         int limit = MaxStdinBytes + 1;
-        while (buffer.Length < limit)
+        byte[] buffer = new byte[16 * 1024];
+        int length = 0;
+        while (length < limit)
         {
-            int n = stdin.Read(chunk, 0, (int)Math.Min(chunk.Length, limit - buffer.Length));
+            if (length == buffer.Length)
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit));
+            int n = stdin.Read(buffer, length, buffer.Length - length);
             if (n == 0)
                 break;
-            buffer.Write(chunk, 0, n);
+            length += n;
         }
-        input = buffer.ToArray();
+        input = buffer.AsSpan(0, length).ToArray();
         return input.Length <= MaxStdinBytes;
     }
 }

@@ -1,29 +1,43 @@
-using System.Collections;
+using System.Runtime.InteropServices;
 
 namespace Particle.Cni;
 
-public static class Program
+public static partial class Program
 {
+    /// <summary>Every variable the plugin reads (cni-spec.md); nothing else of the environment is looked at.</summary>
+    internal static readonly string[] Variables = ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH"];
+
     public static int Main(string[] args)
     {
         // A runtime always sets CNI_COMMAND and passes no arguments. Only a human types arguments, so only
         // then is System.CommandLine (comparatively slow to start) loaded at all.
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_COMMAND")) && args.Length > 0)
+        var env = ReadEnvironment();
+        if (!env.ContainsKey("CNI_COMMAND") && args.Length > 0)
             return HumanCli.Run(args);
 
-        using var stdin = Console.OpenStandardInput();
-        using var stdout = Console.OpenStandardOutput();
-        return PluginRunner.Run(ReadEnvironment(), stdin, stdout);
+        // Bare descriptors rather than Console's streams: see StandardStream for what Console would start.
+        using var stdin = StandardStream.Input();
+        using var stdout = StandardStream.Output();
+        return PluginRunner.Run(env, stdin, stdout);
     }
 
+    /// <summary>
+    /// The CNI variables, each with getenv(3). Environment.GetEnvironmentVariables would copy the whole
+    /// environment into a hash table first (every variable of the runtime's, decoded), which is most of the
+    /// environment cost of a process this short. Unset and empty are the same to every verb.
+    /// </summary>
     private static Dictionary<string, string> ReadEnvironment()
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        var env = new Dictionary<string, string>(Variables.Length, StringComparer.Ordinal);
+        foreach (string name in Variables)
         {
-            if (entry.Key is string key && entry.Value is string value)
-                env[key] = value;
+            nint value = Getenv(name);
+            if (value != 0 && Marshal.PtrToStringUTF8(value) is { Length: > 0 } text)
+                env[name] = text;
         }
         return env;
     }
+
+    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint Getenv(string name);
 }
