@@ -12,6 +12,9 @@ namespace Particle.EndToEnd.Tests.Cri;
 /// </summary>
 public static class ContainerdLeftovers
 {
+    /// <summary>Where every containerd 1.6 on the machine puts its shims' sockets, whatever its config says.</summary>
+    public const string ShimSocketDir = "/run/containerd/s";
+
     private static readonly TimeSpan ExitBound = TimeSpan.FromSeconds(10);
 
     public static void Remove(string dir, string runcRoot, string ns, string socket, IEnumerable<string> shimIds, string cgroupParent)
@@ -27,26 +30,11 @@ public static class ContainerdLeftovers
         foreach (var id in shimIds)
         {
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{socket}/{ns}/{id}")));
-            File.Delete(Path.Combine("/run/containerd/s", hash));
+            File.Delete(Path.Combine(ShimSocketDir, hash));
         }
         UnmountUnder(dir);
         RemoveCgroups(cgroupParent);
         Directory.Delete(dir, recursive: true);
-    }
-
-    public static void DeleteIfEmpty(params string[] dirs)
-    {
-        foreach (var dir in dirs)
-        {
-            try
-            {
-                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                    Directory.Delete(dir);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 
     /// <summary>SIGKILL, by pid, every process whose command line contains <paramref name="marker"/> (a unique temp folder).</summary>

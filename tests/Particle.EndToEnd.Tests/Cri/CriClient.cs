@@ -46,23 +46,35 @@ public sealed class CriClient : IDisposable
 
     public VersionResponse Version() => _runtime.Version(new VersionRequest { Version = "v1" }, deadline: Deadline);
 
-    /// <summary>RunPodSandbox for a pod, as kubelet fills it: metadata, hostname, pod network namespace, cgroup parent.</summary>
-    public string RunPodSandbox(string name, string uid, string podNamespace, string cgroupParent)
+    /// <summary>
+    /// RunPodSandbox for a pod, as kubelet fills it: metadata, hostname, cgroup parent, the pod's own network
+    /// namespace (or the node's: <paramref name="hostNetwork"/>, a pod that needs no CNI call) and the
+    /// runtime handler (a RuntimeClass; "" is containerd's default runtime).
+    /// </summary>
+    public string RunPodSandbox(string name, string uid, string podNamespace, string cgroupParent, string runtimeHandler = "",
+        bool hostNetwork = false)
     {
         var config = new PodSandboxConfig
         {
             Metadata = new PodSandboxMetadata { Name = name, Uid = uid, Namespace = podNamespace, Attempt = 0 },
-            Hostname = name,
+            // A host-network pod keeps the node's hostname (runc cannot set one without its own UTS namespace).
+            Hostname = hostNetwork ? "" : name,
             Linux = new LinuxPodSandboxConfig
             {
                 CgroupParent = cgroupParent,
                 SecurityContext = new LinuxSandboxSecurityContext
                 {
-                    NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Pod, Pid = NamespaceMode.Container, Ipc = NamespaceMode.Pod },
+                    NamespaceOptions = new NamespaceOption
+                    {
+                        Network = hostNetwork ? NamespaceMode.Node : NamespaceMode.Pod,
+                        Pid = NamespaceMode.Container,
+                        Ipc = NamespaceMode.Pod,
+                    },
                 },
             },
         };
-        return _runtime.RunPodSandbox(new RunPodSandboxRequest { Config = config }, deadline: Deadline).PodSandboxId;
+        var request = new RunPodSandboxRequest { Config = config, RuntimeHandler = runtimeHandler };
+        return _runtime.RunPodSandbox(request, deadline: Deadline).PodSandboxId;
     }
 
     public void StopPodSandbox(string id) =>

@@ -25,10 +25,15 @@ public sealed class CriContainerd : IDisposable
     private readonly StringBuilder _log = new();
     private readonly HashSet<string> _sandboxes = [];
     private readonly CniResultCache _cache = new();
-    private readonly bool _hadRunContainerd = Directory.Exists("/run/containerd");
+    private readonly IDisposable _runContainerd = SharedMachineDirs.Lease(ContainerdLeftovers.ShimSocketDir, "/run/containerd");
     private Process? _daemon;
 
-    public CriContainerd(TestNode node, string conflist = "10-particle.conflist")
+    /// <summary>The runtime handler whose pods get the reference bridge + host-local (with <c>reference: true</c>).</summary>
+    public const string ReferenceHandler = "reference";
+
+    /// <param name="record">Put the recording wrapper in front of particle (false: particle itself, as for the benchmark).</param>
+    /// <param name="reference">Also offer the reference plugins under <see cref="ReferenceHandler"/>, on the same containerd.</param>
+    public CriContainerd(TestNode node, string conflist = "10-particle.conflist", bool record = true, bool reference = false)
     {
         _node = node;
         Dir = Directory.CreateTempSubdirectory("particle-cri-").FullName;
@@ -38,11 +43,21 @@ public sealed class CriContainerd : IDisposable
         {
             Directory.CreateDirectory(BinDir);
             Directory.CreateDirectory(ConfDir);
-            Recorder.InstallAs(Path.Combine(BinDir, "particle"));
-            File.CreateSymbolicLink(Path.Combine(BinDir, "loopback"), Path.Combine(ReferencePluginDir, "loopback"));
+            if (record)
+                Recorder.InstallAs(Path.Combine(BinDir, "particle"));
+            else
+                File.Copy(Binaries.Plugin, Path.Combine(BinDir, "particle"));
+            // containerd takes one bin_dir; the CRI plugin runs loopback on every pod.
+            foreach (var plugin in reference ? new[] { "loopback", "bridge", "host-local" } : ["loopback"])
+                File.CreateSymbolicLink(Path.Combine(BinDir, plugin), Path.Combine(ReferencePluginDir, plugin));
             Conflist = ShippedConflist.Load(conflist, node);
             File.WriteAllText(Path.Combine(ConfDir, conflist), Conflist.ToJsonString());
-            File.WriteAllText(ConfigPath, Config());
+            if (reference)
+            {
+                Directory.CreateDirectory(ReferenceConfDir);
+                File.WriteAllText(Path.Combine(ReferenceConfDir, "10-reference.conflist"), ReferenceConflist());
+            }
+            File.WriteAllText(ConfigPath, Config(reference));
             Start();
             var import = Ctr("-n", CriNamespace, "images", "import", PauseImage.WriteArchive(Path.Combine(Dir, "pause.tar")));
             if (import.ExitCode != 0)
@@ -64,6 +79,9 @@ public sealed class CriContainerd : IDisposable
     public string BinDir => Path.Combine(Dir, "cni-bin");
     public string ConfDir => Path.Combine(Dir, "cni-conf");
     public string RuncRoot => Path.Combine(Dir, "runc");
+    public string ReferenceConfDir => Path.Combine(Dir, "cni-conf-reference");
+    /// <summary>host-local's allocations (kept in this folder, not the machine's /var/lib/cni/networks).</summary>
+    public string HostLocalDir => Path.Combine(Dir, "host-local");
     public string CgroupParent { get; }
     public string Log { get { lock (_log) return _log.ToString(); } }
 
@@ -76,9 +94,10 @@ public sealed class CriContainerd : IDisposable
     public CriClient Cri { get; private set; } = null!;
 
     /// <summary>RunPodSandbox, remembered so that Dispose can take the sandbox down and forget its cache entries.</summary>
-    public string RunPodSandbox(string name, string? uid = null, string podNamespace = "default")
+    public string RunPodSandbox(string name, string? uid = null, string podNamespace = "default", string runtimeHandler = "",
+        bool hostNetwork = false)
     {
-        string id = Cri.RunPodSandbox(name, uid ?? Guid.NewGuid().ToString(), podNamespace, CgroupParent);
+        string id = Cri.RunPodSandbox(name, uid ?? Guid.NewGuid().ToString(), podNamespace, CgroupParent, runtimeHandler, hostNetwork);
         lock (_sandboxes)
             _sandboxes.Add(id);
         return id;
@@ -144,14 +163,32 @@ public sealed class CriContainerd : IDisposable
             }
         }
         Kill();
-        ContainerdLeftovers.Remove(Dir, RuncRoot, CriNamespace, Socket, sandboxes, CgroupParent);
-        if (!_hadRunContainerd)
-            ContainerdLeftovers.DeleteIfEmpty("/run/containerd/s", "/run/containerd");
-        // Last, because it throws if an entry survives. go-cni runs a loopback network on every pod too.
-        _cache.Forget(sandboxes.SelectMany(id => new[] { (TestNode.NetworkName, id, "eth0"), ("cni-loopback", id, "lo") }));
+        try
+        {
+            ContainerdLeftovers.Remove(Dir, RuncRoot, CriNamespace, Socket, sandboxes, CgroupParent);
+            // Last, because it throws if an entry survives. go-cni runs a loopback network on every pod too.
+            _cache.Forget(sandboxes.SelectMany(id => new[]
+            {
+                (TestNode.NetworkName, id, "eth0"), (ReferenceNetwork, id, "eth0"), ("cni-loopback", id, "lo"),
+            }));
+        }
+        finally
+        {
+            _runContainerd.Dispose();
+            _cache.Dispose();
+        }
     }
 
-    private string Config() => $"""
+    private const string ReferenceNetwork = "cri-reference";
+
+    /// <summary>The baseline: Debian's bridge + host-local at CNI 1.0.0, the same MTU, a bridge of its own in the node namespace.</summary>
+    private string ReferenceConflist() => $$$"""
+        {"cniVersion":"1.0.0","name":"{{{ReferenceNetwork}}}","plugins":[{"type":"bridge","bridge":"cref0","isGateway":true,
+         "mtu":1400,"ipam":{"type":"host-local","ranges":[[{"subnet":"10.134.0.0/16"}]],"routes":[{"dst":"0.0.0.0/0"}],
+         "dataDir":"{{{HostLocalDir}}}"}}]}
+        """;
+
+    private string Config(bool reference) => $"""
         version = 2
         root = "{Dir}/root"
         state = "{Dir}/state"
@@ -175,6 +212,17 @@ public sealed class CriContainerd : IDisposable
             [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
               runtime_type = "io.containerd.runc.v2"
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                Root = "{RuncRoot}"
+        {(reference ? ReferenceRuntime() : "")}
+        """;
+
+    // A second runtime handler, the same runc, whose pods use the reference conflist (per-runtime cni_conf_dir).
+    private string ReferenceRuntime() => $"""
+            [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{ReferenceHandler}]
+              runtime_type = "io.containerd.runc.v2"
+              cni_conf_dir = "{ReferenceConfDir}"
+              cni_max_conf_num = 1
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.{ReferenceHandler}.options]
                 Root = "{RuncRoot}"
         """;
 }

@@ -6,13 +6,12 @@ namespace Particle.EndToEnd.Tests.Harness;
 /// attachment that never got a DEL (ctr -d, a killed runtime, a failed test) leaves its file there. A test
 /// runtime forgets exactly the entries of its own attachments, and the folders if it made them.
 /// </summary>
-public sealed class CniResultCache
+public sealed class CniResultCache : IDisposable
 {
     public const string Root = "/var/lib/cni";
     public static readonly string Results = Path.Combine(Root, "results");
 
-    private readonly bool _hadRoot = Directory.Exists(Root);
-    private readonly bool _hadResults = Directory.Exists(Results);
+    private readonly IDisposable _folders = SharedMachineDirs.Lease(Results, Root);
 
     public static string EntryPath(string network, string containerId, string ifName) =>
         Path.Combine(Results, $"{network}-{containerId}-{ifName}");
@@ -27,22 +26,8 @@ public sealed class CniResultCache
             if (File.Exists(entry))
                 throw new IOException($"{entry} is still there");
         }
-        // Another runtime on the machine may be writing its own entry meanwhile: only empty folders go.
-        if (!_hadResults)
-            DeleteIfEmpty(Results);
-        if (!_hadRoot)
-            DeleteIfEmpty(Root);
     }
 
-    private static void DeleteIfEmpty(string dir)
-    {
-        try
-        {
-            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                Directory.Delete(dir);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    /// <summary>The folders go too if libcni made them for this test run (and they are empty).</summary>
+    public void Dispose() => _folders.Dispose();
 }

@@ -21,7 +21,7 @@ public sealed class Containerd : IDisposable
     private readonly Process _daemon;
     private readonly List<string> _createdDirs = [];
     // The shims put their sockets under /run/containerd/s whatever the config says.
-    private readonly bool _hadRunContainerd = Directory.Exists("/run/containerd");
+    private readonly IDisposable _runContainerd = SharedMachineDirs.Lease("/run/containerd/s", "/run/containerd");
     private readonly string _confFile;
     private readonly string _pluginCopy;
     private readonly CniResultCache _cache = new();
@@ -112,18 +112,15 @@ public sealed class Containerd : IDisposable
         var added = Recorder.Calls().Where(c => c.Command == "ADD" && c.ContainerId is not null && c.IfName is not null)
             .Select(c => (TestNode.NetworkName, c.ContainerId!, c.IfName!)).ToList();
         Directory.Delete(Dir, recursive: true);
-        if (!_hadRunContainerd)
-            DeleteIfEmpty("/run/containerd/s", "/run/containerd");
+        _runContainerd.Dispose();
         // Last, because it throws if an entry survives.
-        _cache.Forget(added);
-    }
-
-    private static void DeleteIfEmpty(params string[] dirs)
-    {
-        foreach (var dir in dirs)
+        try
         {
-            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                Directory.Delete(dir);
+            _cache.Forget(added);
+        }
+        finally
+        {
+            _cache.Dispose();
         }
     }
 
