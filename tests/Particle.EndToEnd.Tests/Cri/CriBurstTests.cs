@@ -9,7 +9,8 @@ namespace Particle.EndToEnd.Tests.Cri;
 /// with its own cni_conf_dir) and host-network pods (no CNI call: the sandbox start-up without any
 /// network, so the difference is the network's share). This test asserts correctness only (every
 /// sandbox ready with its own address, everything released); the figures it prints are what the script
-/// collects. PARTICLE_CRI_BURST="N C" sets the size (default: the quick CI run).
+/// collects. PARTICLE_CRI_BURST="N C [ORDER]" sets the size (default: the quick CI run) and the order the
+/// systems run in (comma-separated; the script rotates it between rounds so no system always goes first).
 /// </summary>
 public sealed class CriBurstTests : IDisposable
 {
@@ -45,12 +46,15 @@ public sealed class CriBurstTests : IDisposable
         // The first sandbox unpacks the pause image's snapshot: not part of anyone's figures.
         SandboxBurst.Run(_containerd, "warmup", 1, 1, hostNetwork: true);
 
-        var results = new[]
+        var order = size.Length > 2 ? size[2].Split(',') : ["particle", "reference", "hostnet"];
+        var bySystem = order.ToDictionary(system => system, system => system switch
         {
-            SandboxBurst.Run(_containerd, "particle", count, concurrency),
-            SandboxBurst.Run(_containerd, "reference", count, concurrency, runtimeHandler: CriContainerd.ReferenceHandler),
-            SandboxBurst.Run(_containerd, "hostnet", count, concurrency, hostNetwork: true),
-        };
+            "particle" => SandboxBurst.Run(_containerd, system, count, concurrency),
+            "reference" => SandboxBurst.Run(_containerd, system, count, concurrency, runtimeHandler: CriContainerd.ReferenceHandler),
+            "hostnet" => SandboxBurst.Run(_containerd, system, count, concurrency, hostNetwork: true),
+            _ => throw new ArgumentException($"unknown system {system} in PARTICLE_CRI_BURST"),
+        });
+        var results = new[] { bySystem["particle"], bySystem["reference"], bySystem["hostnet"] };
 
         _output.WriteLine(BurstResult.Header);
         foreach (var result in results)
