@@ -49,10 +49,11 @@ public sealed class CriClient : IDisposable
     /// <summary>
     /// RunPodSandbox for a pod, as kubelet fills it: metadata, hostname, cgroup parent, the pod's own network
     /// namespace (or the node's: <paramref name="hostNetwork"/>, a pod that needs no CNI call) and the
-    /// runtime handler (a RuntimeClass; "" is containerd's default runtime).
+    /// runtime handler (a RuntimeClass; "" is containerd's default runtime); <paramref name="configure"/> adds
+    /// the rest (port mappings, annotations).
     /// </summary>
     public string RunPodSandbox(string name, string uid, string podNamespace, string cgroupParent, string runtimeHandler = "",
-        bool hostNetwork = false)
+        bool hostNetwork = false, Action<PodSandboxConfig>? configure = null)
     {
         var config = new PodSandboxConfig
         {
@@ -73,6 +74,7 @@ public sealed class CriClient : IDisposable
                 },
             },
         };
+        configure?.Invoke(config);
         var request = new RunPodSandboxRequest { Config = config, RuntimeHandler = runtimeHandler };
         return _runtime.RunPodSandbox(request, deadline: Deadline).PodSandboxId;
     }

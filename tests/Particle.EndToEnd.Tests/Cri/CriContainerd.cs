@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Particle.EndToEnd.Tests.Cri.Api;
 using Particle.EndToEnd.Tests.Harness;
 
 namespace Particle.EndToEnd.Tests.Cri;
@@ -47,10 +48,12 @@ public sealed class CriContainerd : IDisposable
                 Recorder.InstallAs(Path.Combine(BinDir, "particle"));
             else
                 File.Copy(Binaries.Plugin, Path.Combine(BinDir, "particle"));
-            // containerd takes one bin_dir; the CRI plugin runs loopback on every pod.
-            foreach (var plugin in reference ? new[] { "loopback", "bridge", "host-local" } : ["loopback"])
-                File.CreateSymbolicLink(Path.Combine(BinDir, plugin), Path.Combine(ReferencePluginDir, plugin));
             Conflist = ShippedConflist.Load(conflist, node);
+            // containerd takes one bin_dir: the reference plugins a conflist chains after particle, and
+            // loopback, which the CRI plugin runs on every pod.
+            var chained = Conflist["plugins"]!.AsArray().Select(p => p!["type"]!.GetValue<string>()).Where(t => t != "particle");
+            foreach (var plugin in chained.Concat(reference ? ["loopback", "bridge", "host-local"] : ["loopback"]).Distinct())
+                File.CreateSymbolicLink(Path.Combine(BinDir, plugin), Path.Combine(ReferencePluginDir, plugin));
             File.WriteAllText(Path.Combine(ConfDir, conflist), Conflist.ToJsonString());
             if (reference)
             {
@@ -95,9 +98,10 @@ public sealed class CriContainerd : IDisposable
 
     /// <summary>RunPodSandbox, remembered so that Dispose can take the sandbox down and forget its cache entries.</summary>
     public string RunPodSandbox(string name, string? uid = null, string podNamespace = "default", string runtimeHandler = "",
-        bool hostNetwork = false)
+        bool hostNetwork = false, Action<PodSandboxConfig>? configure = null)
     {
-        string id = Cri.RunPodSandbox(name, uid ?? Guid.NewGuid().ToString(), podNamespace, CgroupParent, runtimeHandler, hostNetwork);
+        string id = Cri.RunPodSandbox(name, uid ?? Guid.NewGuid().ToString(), podNamespace, CgroupParent, runtimeHandler, hostNetwork,
+            configure);
         lock (_sandboxes)
             _sandboxes.Add(id);
         return id;
