@@ -14,7 +14,7 @@ namespace Particle.EndToEnd.Tests.Cri;
 /// under its state folder (netns_mounts_under_state_dir) and pod cgroups under a parent of its own. It runs
 /// in the node's network namespace: the CRI plugin itself executes the CNI plugins, so the host side of
 /// every pod lands there. The one thing outside its folder it cannot move is libcni's result cache
-/// (/var/lib/cni/results, fixed in go-cni 1.1 and containerd 1.6): <see cref="CniResultCache"/> removes
+/// (/var/lib/cni/results: neither containerd 1.6 nor the go-cni it carries has a setting for it): <see cref="CniResultCache"/> removes
 /// exactly the entries of the sandboxes this instance made.
 /// </summary>
 public sealed class CriContainerd : IDisposable
