@@ -8,7 +8,8 @@ namespace Particle.Daemon.Server;
 /// What particled says about each request, in a fixed key=value shape an operator can grep or ship:
 /// every line logged while a request is served carries its verb, network, container and interface (a
 /// logging scope, so the attachment and pool code need not repeat them), and each request ends with one
-/// line that adds the namespace, the answer's code and the time taken.
+/// line that adds the namespace, the answer's code and the time taken, and the Kubernetes pod
+/// (namespace/name from CNI_ARGS) when the runtime named one.
 /// </summary>
 public static class RequestLog
 {
@@ -22,11 +23,17 @@ public static class RequestLog
             : LogLevel.Information;
         if (!log.IsEnabled(level))
             return;
-        log.Log(level, "verb={Verb} network={Network} container={Container} ifname={IfName} netns={Netns} code={Code} ms={Ms:F2}{Error}",
+        log.Log(level, "verb={Verb} network={Network} container={Container} ifname={IfName} netns={Netns} code={Code} ms={Ms:F2}{Error}{Pod}",
             request.Verb, request.Network, Value(request.ContainerId), Value(request.IfName), Value(request.Netns), response.Code,
             Stopwatch.GetElapsedTime(startedTimestamp).TotalMilliseconds,
-            response.Code == 0 ? "" : $" msg=\"{response.Message}\"");
+            response.Code == 0 ? "" : $" msg=\"{response.Message}\"", Pod(request));
     }
+
+    /// <summary>" pod=NAMESPACE/NAME" from the K8S_POD_* arguments (a "-" for a missing namespace), or nothing.</summary>
+    private static string Pod(DaemonRequest request) =>
+        request.Args is { } args && args.TryGetValue("K8S_POD_NAME", out var name)
+            ? $" pod={Value(args.GetValueOrDefault("K8S_POD_NAMESPACE"))}/{name}"
+            : "";
 
     private static string Value(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
 

@@ -8,7 +8,9 @@ namespace Particle.EndToEnd.Tests.Harness;
 /// for driving the plugin through the real `ctr run --cni`. ctr 1.6 reads the first file of
 /// /etc/cni/net.d and looks for plugins in /opt/cni/bin, so the test puts its conflist and a copy of the
 /// plugin (under a type name of its own, as the recording wrapper) there, and puts both folders back as
-/// it found them.
+/// it found them. ctr keeps each ADD's result in libcni's cache (/var/lib/cni/results) until a DEL, and
+/// containers run with -d never get one (ctr calls DEL only when a `run --rm` ends): the entries of this
+/// instance's containers are removed on Dispose (<see cref="CniResultCache"/>).
 /// </summary>
 public sealed class Containerd : IDisposable
 {
@@ -19,9 +21,10 @@ public sealed class Containerd : IDisposable
     private readonly Process _daemon;
     private readonly List<string> _createdDirs = [];
     // The shims put their sockets under /run/containerd/s whatever the config says.
-    private readonly bool _hadRunContainerd = Directory.Exists("/run/containerd");
+    private readonly IDisposable _runContainerd = SharedMachineDirs.Lease("/run/containerd/s", "/run/containerd");
     private readonly string _confFile;
     private readonly string _pluginCopy;
+    private readonly CniResultCache _cache = new();
 
     public Containerd(TestNode node)
     {
@@ -106,17 +109,18 @@ public sealed class Containerd : IDisposable
         // Shims outlive containerd; theirs name this folder on their command line.
         Shell.Run("pkill", ["-9", "-f", Dir]);
         Shell.Run("umount", ["-R", Path.Combine(Dir, "state")]);
+        var added = Recorder.Calls().Where(c => c.Command == "ADD" && c.ContainerId is not null && c.IfName is not null)
+            .Select(c => (TestNode.NetworkName, c.ContainerId!, c.IfName!)).ToList();
         Directory.Delete(Dir, recursive: true);
-        if (!_hadRunContainerd)
-            DeleteIfEmpty("/run/containerd/s", "/run/containerd");
-    }
-
-    private static void DeleteIfEmpty(params string[] dirs)
-    {
-        foreach (var dir in dirs)
+        _runContainerd.Dispose();
+        // Last, because it throws if an entry survives.
+        try
         {
-            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                Directory.Delete(dir);
+            _cache.Forget(added);
+        }
+        finally
+        {
+            _cache.Dispose();
         }
     }
 
