@@ -58,7 +58,7 @@ public sealed class CriSandboxTests : IDisposable
         netns.Should().StartWith(_containerd.Dir, "netns_mounts_under_state_dir pins pod namespaces in containerd's state folder");
 
         // Inside the pod: the address, a default route through the gateway, the network's MTU.
-        Shell.Check("nsenter", $"--net={netns}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"inet {allocation.Address}/24");
+        Shell.Check("nsenter", $"--net={netns}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"inet {allocation.Address}/32");
         Shell.Check("nsenter", $"--net={netns}", "ip", "-4", "route", "show", "default").Should().Contain($"default via {Gateway} dev eth0");
         Shell.Check("nsenter", $"--net={netns}", "ip", "-o", "link", "show", "eth0").Should().Contain("mtu 1400");
         _node.PingFromNode(allocation.Address).Should().BeTrue();
@@ -128,7 +128,7 @@ public sealed class CriSandboxTests : IDisposable
         foreach (var (id, address) in before)
         {
             _containerd.Cri.PodSandboxStatus(id).Status.Network.Ip.Should().Be(address);
-            Shell.Check("nsenter", $"--net={_containerd.NetnsOf(id)}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"inet {address}/24");
+            Shell.Check("nsenter", $"--net={_containerd.NetnsOf(id)}", "ip", "-4", "-o", "addr", "show", "eth0").Should().Contain($"inet {address}/32");
             _node.PingFromNode(address).Should().BeTrue();
         }
         _node.Allocations().Select(a => (a.ContainerId, a.Address)).Should().BeEquivalentTo(before.Select(p => (p.Key, p.Value)));
