@@ -6,61 +6,7 @@ namespace Particle.EndToEnd.Tests.Services;
 /// Issue 11's table against particle's routed data plane (particled in the node namespace, egress
 /// masquerade on), with kube-proxy's rules in both modes.
 /// </summary>
-public sealed class ParticleServiceTests
+public sealed class ParticleServiceTests : ServiceTableTests
 {
-    private static ServiceScenario Scenario(KubeProxyMode mode) => new(world => new ParticleAttacher(world), mode);
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Pod_reaches_the_world_masqueraded(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.PodReachesTheWorld(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Pod_reaches_the_node_address(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.PodReachesTheNodeAddress(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Service_reaches_a_pod_on_the_same_node(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.ServiceReachesAPodOnTheSameNode(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Service_reaches_a_host_network_endpoint(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.ServiceReachesAHostNetworkEndpoint(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Pod_reaches_itself_through_its_service(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.PodReachesItselfThroughItsService(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void World_reaches_a_pod_through_a_node_port(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.TheWorldReachesAPodThroughANodePort(s);
-    }
+    protected override ServiceScenario Scenario(KubeProxyMode mode) => new(world => new ParticleAttacher(world), mode);
 }

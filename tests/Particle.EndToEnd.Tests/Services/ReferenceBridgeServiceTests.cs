@@ -8,64 +8,12 @@ namespace Particle.EndToEnd.Tests.Services;
 /// rules in both modes: the baseline that particle's routed data plane must match, and the proof that every
 /// row of the harness can pass on a real configuration.
 /// </summary>
-public sealed class ReferenceBridgeServiceTests
+public sealed class ReferenceBridgeServiceTests : ServiceTableTests
 {
+    protected override ServiceScenario Scenario(KubeProxyMode mode) => Scenario(mode, ipMasq: true);
+
     private static ServiceScenario Scenario(KubeProxyMode mode, bool ipMasq = true, bool bridgeNetfilter = true, bool hairpinMode = true) =>
         new(world => new ReferenceBridgeAttacher(world, ipMasq: ipMasq, bridgeNetfilter: bridgeNetfilter, hairpinMode: hairpinMode), mode);
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Pod_reaches_the_world_masqueraded(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.PodReachesTheWorld(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Pod_reaches_the_node_address(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.PodReachesTheNodeAddress(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Service_reaches_a_pod_on_the_same_node(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.ServiceReachesAPodOnTheSameNode(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Service_reaches_a_host_network_endpoint(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.ServiceReachesAHostNetworkEndpoint(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void Pod_reaches_itself_through_its_service(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.PodReachesItselfThroughItsService(s);
-    }
-
-    [Theory]
-    [InlineData(KubeProxyMode.Iptables)]
-    [InlineData(KubeProxyMode.Nftables)]
-    public void World_reaches_a_pod_through_a_node_port(KubeProxyMode mode)
-    {
-        using var s = Scenario(mode);
-        ServiceRows.TheWorldReachesAPodThroughANodePort(s);
-    }
 
     /// <summary>
     /// The harness's multi-endpoint rules (iptables' statistic probabilities, nftables' numgen vmap): a
