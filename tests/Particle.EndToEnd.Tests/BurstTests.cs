@@ -67,7 +67,7 @@ public sealed class BurstTests : IDisposable
         {
             var address = AddressOf(results[i]!);
             allocations.Single(a => a.ContainerId == $"c{i}").Address.Should().Be(address);
-            _node.Addresses(netns[i], "eth0").Should().Equal($"{address}/22");
+            _node.Addresses(netns[i], "eth0").Should().Equal($"{address}/32");
         }
         foreach (var i in failed)
             _node.Links(netns[i]).Should().NotContain("eth0", $"the failed ADD of c{i} must leave nothing behind");

@@ -43,7 +43,7 @@ public sealed class ChainTests : IDisposable
         driver.Add("c1", pod);
 
         var address = _node.Allocations().Single().Address;
-        var hostVeth = driver.CachedResult!["interfaces"]![1]!["name"]!.GetValue<string>();
+        var hostVeth = driver.CachedResult!["interfaces"]![0]!["name"]!.GetValue<string>();
         hostVeth.Should().StartWith(HostVethName.Prefix);
 
         // portmap: the node's port 18080 reaches the container's port 80.

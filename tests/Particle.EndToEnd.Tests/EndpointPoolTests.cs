@@ -127,7 +127,7 @@ public sealed class EndpointPoolTests(ITestOutputHelper output)
 
         LifecycleTests.Code(check).Should().Be(103, "CHECK after DEL finds no attachment: " + check);
         again.ExitCode.Should().Be(0, again + node.DaemonLog);
-        node.Addresses(pod, "eth0").Should().Equal(AddressOf(again) + "/22");
+        node.Addresses(pod, "eth0").Should().Equal(AddressOf(again) + "/32");
         node.Plugin("CHECK", "c", pod, stdin: CheckConf(node, again.Stdout)).ExitCode.Should().Be(0);
         node.PingFromNode(AddressOf(again)).Should().BeTrue();
         node.Plugin("DEL", "c", pod).ExitCode.Should().Be(0);

@@ -11,7 +11,7 @@ namespace Particle.EndToEnd.Tests;
 /// </summary>
 public sealed class MetricsTests : IDisposable
 {
-    private const string Bridge = "pmx0";
+    private const string Gateway = "pmx0";
     private readonly TestNode _node = new(subnet: "10.131.0.0/22", start: false, namePrefix: "pmx");
 
     public void Dispose() => _node.Dispose();
@@ -22,18 +22,18 @@ public sealed class MetricsTests : IDisposable
 
     private void Start(string metrics = "", int scanSeconds = 1)
     {
-        WriteConfig(_node.ConfigPath, _node.StateDir, _node.SocketPath, "10.131.0.0/22", Bridge, metrics, scanSeconds);
+        WriteConfig(_node.ConfigPath, _node.StateDir, _node.SocketPath, "10.131.0.0/22", Gateway, metrics, scanSeconds);
         _node.StartDaemon();
     }
 
-    private static void WriteConfig(string path, string stateDir, string socket, string subnet, string bridge, string metrics, int scanSeconds) =>
+    private static void WriteConfig(string path, string stateDir, string socket, string subnet, string gateway, string metrics, int scanSeconds) =>
         File.WriteAllText(path, $$"""
             {
               "stateDir": "{{stateDir}}",
               "socketPath": "{{socket}}",
               "pendingDeleteScanSeconds": {{scanSeconds}},
               {{(metrics.Length > 0 ? $"\"metrics\": {metrics}," : "")}}
-              "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "{{bridge}}", "mtu": 1400 } ]
+              "networks": [ { "name": "{{TestNode.NetworkName}}", "subnet": "{{subnet}}", "gatewayInterface": "{{gateway}}", "mtu": 1400 } ]
             }
             """);
 
@@ -101,7 +101,7 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
-    public void Readyz_fails_while_the_bridge_is_missing_and_recovers_when_housekeeping_recreates_it()
+    public void Readyz_fails_while_the_gateway_device_is_missing_and_recovers_when_housekeeping_recreates_it()
     {
         Start(scanSeconds: 3);
         var pod = _node.AddPod("p0");
@@ -111,53 +111,53 @@ public sealed class MetricsTests : IDisposable
         Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/healthz").Should().Be(new HttpAnswer(200, "ok\n"));
         Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz").Should().Be(new HttpAnswer(200, "ok\n"));
 
-        // Housekeeping runs every 3 s and may repair the bridge before the probe: then delete it again.
+        // Housekeeping runs every 3 s and may repair the gateway device before the probe: then delete it again.
         HttpAnswer? notReady = null;
         for (int attempt = 0; attempt < 3 && notReady is null; attempt++)
         {
-            WaitUntil(() => _node.Links().Contains(Bridge), "the bridge is back before it is deleted again");
-            Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
+            WaitUntil(() => _node.Links().Contains(Gateway), "the gateway device is back before it is deleted again");
+            Shell.Check("ip", "-n", _node.Namespace, "link", "del", Gateway);
             var probe = Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz");
             if (probe.Status == 503)
                 notReady = probe;
         }
-        notReady.Should().NotBeNull("three probes right after deleting the bridge all came after its repair");
-        notReady!.Body.Should().Be($"not ready: network \"{TestNode.NetworkName}\": bridge {Bridge} does not exist\n");
+        notReady.Should().NotBeNull("three probes right after deleting the gateway device all came after its repair");
+        notReady!.Body.Should().Be($"not ready: network \"{TestNode.NetworkName}\": gateway device {Gateway} does not exist\n");
         Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/healthz").Status.Should().Be(200, "the process is alive all the same");
 
-        WaitUntil(() => Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz").Status == 200, "/readyz recovers once housekeeping re-created the bridge");
-        _node.Links().Should().Contain(Bridge);
+        WaitUntil(() => Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz").Status == 200, "/readyz recovers once housekeeping re-created the gateway device");
+        _node.Links().Should().Contain(Gateway);
         _node.Allocations().Should().ContainSingle(a => a.Address == address, "the pod keeps its address across the repair");
-        _node.PingFromNode(address).Should().BeTrue("the pod's host interface is back on the new bridge");
-        Events().Should().Contain(e => e.GetProperty("kind").GetString() == "bridge" && e.GetProperty("error").GetBoolean());
-        RunCtl("status").Stdout.Should().Contain("ready").And.Contain($"bridge {Bridge} does not exist; repaired");
+        _node.PingFromNode(address).Should().BeTrue("the pod is routed, not attached to the gateway device: it never lost its path");
+        Events().Should().Contain(e => e.GetProperty("kind").GetString() == "network" && e.GetProperty("error").GetBoolean());
+        RunCtl("status").Stdout.Should().Contain("ready").And.Contain($"gateway device {Gateway} does not exist; repaired");
     }
 
     [Fact]
-    public void A_bridge_that_cannot_be_repaired_keeps_readyz_failing_with_the_reason_until_it_can()
+    public void A_gateway_device_that_cannot_be_repaired_keeps_readyz_failing_with_the_reason_until_it_can()
     {
         Start();
         var pod = _node.AddPod("p0");
         _node.Plugin("ADD", "c0", pod).ExitCode.Should().Be(0);
-        string[] takeName = ["ip", "-n", _node.Namespace, "link", "add", Bridge, "type", "veth", "peer", "name", "pmx0peer"];
+        string[] takeName = ["ip", "-n", _node.Namespace, "link", "add", Gateway, "type", "veth", "peer", "name", "pmx0peer"];
 
-        // Someone else's device under the bridge's name: housekeeping must not adopt it, and must go on.
-        Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
+        // Someone else's device under the gateway device's name: housekeeping must not adopt it, and must go on.
+        Shell.Check("ip", "-n", _node.Namespace, "link", "del", Gateway);
         var taken = Shell.Run(takeName[0], takeName[1..]);
         if (taken.ExitCode != 0)
         {
-            taken.Stderr.Should().Contain("File exists", "housekeeping re-created the bridge in between: then try once more");
-            Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
+            taken.Stderr.Should().Contain("File exists", "housekeeping re-created the gateway device in between: then try once more");
+            Shell.Check("ip", "-n", _node.Namespace, "link", "del", Gateway);
             Shell.Check(takeName[0], takeName[1..]);
         }
-        Shell.Check("ip", "-n", _node.Namespace, "link", "set", Bridge, "up");
+        Shell.Check("ip", "-n", _node.Namespace, "link", "set", Gateway, "up");
         WaitUntil(() => Events().Any(e => e.GetProperty("message").GetString()!.Contains("repair failed")), "a failed repair is an event");
         var answer = Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz");
-        answer.Should().Be(new HttpAnswer(503, $"not ready: network \"{TestNode.NetworkName}\": interface {Bridge} is a veth, not a bridge\n"));
-        RunCtl("status").Stdout.Should().Contain("NOT READY").And.Contain("is a veth, not a bridge");
+        answer.Should().Be(new HttpAnswer(503, $"not ready: network \"{TestNode.NetworkName}\": interface {Gateway} is a veth, not the gateway's port-less bridge\n"));
+        RunCtl("status").Stdout.Should().Contain("NOT READY").And.Contain("is a veth, not the gateway's port-less bridge");
 
-        Shell.Check("ip", "-n", _node.Namespace, "link", "del", Bridge);
-        WaitUntil(() => Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz").Status == 200, "ready again once the name is free and the bridge re-created");
+        Shell.Check("ip", "-n", _node.Namespace, "link", "del", Gateway);
+        WaitUntil(() => Prometheus.Get(_node.Namespace, "http://127.0.0.1:9651/readyz").Status == 200, "ready again once the name is free and the gateway device re-created");
         _node.PingFromNode(_node.Allocations().Single().Address).Should().BeTrue();
     }
 
@@ -178,7 +178,7 @@ public sealed class MetricsTests : IDisposable
         network.GetProperty("subnet").GetString().Should().Be("10.131.0.0/22");
         network.GetProperty("addressesUsed").GetInt64().Should().Be(allocations.Count).And.Be(5);
         network.GetProperty("addressesTotal").GetInt64().Should().Be(1021, "a /22 less network, gateway and broadcast");
-        network.TryGetProperty("problem", out _).Should().BeFalse("the bridge is in place");
+        network.TryGetProperty("problem", out _).Should().BeFalse("the gateway device is in place");
         var scraped = Prometheus.Scrape(_node.Namespace);
         scraped.Value("particle_addresses", ("network", TestNode.NetworkName), ("state", "allocated")).Should().Be(allocations.Count);
 
@@ -201,7 +201,7 @@ public sealed class MetricsTests : IDisposable
     [InlineData("::1:9651")]
     public void An_invalid_metrics_address_is_a_clear_start_up_error(string address)
     {
-        WriteConfig(_node.ConfigPath, _node.StateDir, _node.SocketPath, "10.131.0.0/22", Bridge, $$"""{ "address": "{{address}}" }""", 1);
+        WriteConfig(_node.ConfigPath, _node.StateDir, _node.SocketPath, "10.131.0.0/22", Gateway, $$"""{ "address": "{{address}}" }""", 1);
 
         var run = Shell.Run("nsenter", [$"--net=/run/netns/{_node.Namespace}", Binaries.Daemon, "--config", _node.ConfigPath], timeout: TimeSpan.FromSeconds(20));
 

@@ -14,15 +14,22 @@ public sealed class VanishedNamespaceTests : IDisposable
     public void Dispose() => _node.Dispose();
 
     [Fact]
-    public void An_attachment_whose_host_veth_left_the_bridge_keeps_its_address_while_its_namespace_lives()
+    public void A_pod_whose_route_was_removed_keeps_its_address_and_is_routed_again_while_its_namespace_lives()
     {
         var pod = _node.AddPod("p");
         _node.Plugin("ADD", "c1", pod).ExitCode.Should().Be(0);
         var allocation = _node.Allocations().Single();
+        string host = allocation.HostInterface!;
+        _node.PingFromNode(allocation.Address).Should().BeTrue();
 
-        // Someone takes the host end off the bridge: the pod is cut off, but it still holds the address.
-        Shell.Check("ip", "-n", _node.Namespace, "link", "set", allocation.HostInterface!, "nomaster");
-        Thread.Sleep(TimeSpan.FromSeconds(3.5));   // three housekeeping passes (pendingDeleteScanSeconds 1)
+        // Someone deletes the pod's route and neighbour entry, then sets its host end down: the pod is cut off,
+        // but it still holds the address, and housekeeping (pendingDeleteScanSeconds 1) routes it again.
+        Shell.Check("ip", "-n", _node.Namespace, "route", "del", $"{allocation.Address}/32");
+        Shell.Check("ip", "-n", _node.Namespace, "neigh", "del", allocation.Address, "dev", host);
+        Poll.Until(() => _node.PingFromNode(allocation.Address), TimeSpan.FromSeconds(10)).Should().BeTrue(_node.DaemonLog);
+        Shell.Check("ip", "-n", _node.Namespace, "neigh", "show", allocation.Address).Should().Contain("PERMANENT");
+        Shell.Check("ip", "-n", _node.Namespace, "link", "set", host, "down");
+        Poll.Until(() => _node.PingFromNode(allocation.Address), TimeSpan.FromSeconds(10)).Should().BeTrue(_node.DaemonLog);
 
         _node.Allocations().Should().ContainSingle().Which.Address.Should().Be(allocation.Address,
             $"handing the address out again would give two pods the same one\n{_node.DaemonLog}");

@@ -27,7 +27,7 @@ public sealed class IsolationTests
               "stateDir": "{{state}}", "socketPath": "{{socket}}", "pendingDeleteScanSeconds": 1,
               "networks": [
                 { "name": "a", "subnet": "10.150.0.0/24", "gatewayInterface": "pia0", "nodeServices": ["udp/53", "icmp"] },
-                { "name": "b", "subnet": "10.151.0.0/24", "gatewayInterface": "pib0" }
+                { "name": "b", "subnet": "10.151.0.0/24", "gatewayInterface": "pib0", "rangeStart": "10.151.0.2", "rangeEnd": "10.151.0.2" }
               ]
             }
             """);
@@ -102,7 +102,8 @@ public sealed class IsolationTests
             }
             Run(checks, world, log);
 
-            // b1 leaves, and a new pod of b gets its address: it is judged by its network like the one before.
+            // b1 leaves, and a new pod of b gets its address (b's range holds just that one): it is judged by its
+            // network like the one before.
             var old = pods["b1"];
             servers.Single(s => s.Name == "b1").Dispose();
             Del("b", "b1", old.Netns, socket, state, world);

@@ -6,7 +6,7 @@ namespace Particle.EndToEnd.Tests.Reliability;
 /// <summary>
 /// A node reboot: particled dies without warning, every namespace and link is gone (the node's own
 /// namespace included), only the state folder survives. The new particled reconciles: it releases every
-/// address whose attachment no longer exists, rebuilds its bridge, and serves new ADDs without handing
+/// address whose attachment no longer exists, rebuilds its gateway device, and serves new ADDs without handing
 /// out an address twice.
 /// </summary>
 public sealed class NodeRestartTests
@@ -58,7 +58,7 @@ public sealed class NodeRestartTests
         after.Values.Should().OnlyHaveUniqueItems();
         after.Values.Intersect(before.Values).Should().NotBeEmpty("released addresses are free again");
         node.Allocations().Select(a => a.ContainerId).Should().BeEquivalentTo(after.Keys);
-        node.Ping(pods["new0"], after["new7"].Split('/')[0]).Should().BeTrue("new pods reach each other over the rebuilt bridge");
+        node.Ping(pods["new0"], after["new7"].Split('/')[0]).Should().BeTrue("new pods reach each other on the rebuilt node");
 
         // A second restart without a reboot keeps everything as it is.
         node.StopDaemon().Should().Be(0);
