@@ -86,7 +86,7 @@ done
 for c in $concurrency; do
   if ! [[ $c =~ ^[0-9]+$ ]] || [ "$c" -lt 1 ] || [ "$c" -gt 128 ]; then echo "bench.sh: concurrency must be in 1..128, got '$c'" >&2; exit 2; fi
 done
-for s in $systems; do case $s in ref|empty|warm|claim) ;; *) echo "bench.sh: unknown system '$s'" >&2; exit 2 ;; esac; done
+for s in $systems; do case $s in ref|empty|warm|claim) ;; prev) [ -n "$baseline_bin" ] || { echo "bench.sh: system prev needs --baseline-bin" >&2; exit 2; } ;; *) echo "bench.sh: unknown system '$s'" >&2; exit 2 ;; esac; done
 for v in $variants; do case $v in netns|pre) ;; *) echo "bench.sh: unknown variant '$v'" >&2; exit 2 ;; esac; done
 if [ "$(id -u)" != 0 ]; then
   echo "bench.sh must run as root (it creates network namespaces)" >&2
@@ -324,6 +324,13 @@ echo "system,variant,pods,concurrency,ok,add_p50_ms,add_p99_ms,netns_p50_ms,del_
 echo "system,variant,pods,concurrency,pod,rc,netns_ms,add_ms,ready_ms,del_ms" >"$raw"
 declare -A W  # W[sys.variant.n.c] = wall seconds, and ADD/DEL p50 for ratios
 
+# daemon_cpu_ticks SYSTEM: utime + stime of SYSTEM's particled in clock ticks (empty for the reference).
+daemon_cpu_ticks() {
+  local pid=${daemon_pid[$1]:-}
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 0
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"
+}
+
 burst() {  # burst SYSTEM VARIANT N C
   local s=$1 v=$2 n=$3 c=$4 dir node=$prefix-$1 t0 i rc n_ok add_n add50 add99 ns_n ns50 ns99 del_n del50 del99 wall last
   run=$((run + 1))
@@ -336,6 +343,8 @@ burst() {  # burst SYSTEM VARIANT N C
   fi
   export PREFIX=$prefix OUT=$dir CTL=$(bins "$s")/particlectl SOCK=$tmp/$s/particled.sock NET=bench CONF=$tmp/$s/plugin.conf
   if [ "$s" = ref ]; then export PLUGIN=$ref_dir/bridge CNI_PATH_DIR=$ref_dir; else export PLUGIN=$(bins "$s")/particle CNI_PATH_DIR=$(bins "$s"); fi
+  local cpu0
+  cpu0=$(daemon_cpu_ticks "$s")
   t0=$EPOCHREALTIME; t0=$(( ${t0/./} * 1000 ))
   seq 1 "$n" | timeout --foreground $((120 + n * 2)) nsenter --net="/run/netns/$node" xargs -P "$c" -n 1 bash "$tmp/start.sh" "$s" "$v" "$run" \
     || fail "[$s $v N=$n C=$c] start-up burst did not finish"
@@ -356,6 +365,11 @@ burst() {  # burst SYSTEM VARIANT N C
   awk '{print $1, $7}' "$dir/start" | timeout --foreground $((120 + n * 2)) nsenter --net="/run/netns/$node" \
     xargs -P "$c" -n 2 bash "$tmp/stop.sh" "$s" "$run" || fail "[$s $v N=$n C=$c] DEL burst did not finish"
   while read -r i rc _; do [ "$rc" = 0 ] || fail "[$s $v N=$n C=$c] pod $i: DEL rc $rc $(head -c 200 "$dir/del-$i.out")"; done <"$dir/stop"
+  if [ -n "$cpu0" ]; then
+    # particled's own CPU (user + system, /proc/PID/stat) for the burst's ADDs and DELs, per pod.
+    echo "  [$s $v N=$n C=$c] particled CPU: $(awk -v a="$cpu0" -v b="$(daemon_cpu_ticks "$s")" -v n="$n" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }') ms per pod (ADD + DEL)"
+  fi
   if [ "$s" != claim ]; then
     seq 1 "$n" | sed "s/^/$prefix-r$run-p/" | xargs -P 4 -n 16 sh -c 'for n; do ip netns del "$n" 2>/dev/null; done' sh
   fi
