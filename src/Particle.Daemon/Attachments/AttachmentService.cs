@@ -19,9 +19,9 @@ namespace Particle.Daemon.Attachments;
 /// </summary>
 public sealed class AttachmentService
 {
-    private readonly DaemonSettings settings;
-    private readonly IpamStore ipam;
-    private readonly ILogger log;
+    private readonly DaemonSettings _settings;
+    private readonly IpamStore _ipam;
+    private readonly ILogger _log;
     private readonly RouteNetlink _node;
     private readonly KeyedLocks _locks = new();
     // More concurrent rtnetlink work only queues on the kernel's RTNL mutex; bounding it keeps latency
@@ -36,9 +36,9 @@ public sealed class AttachmentService
 
     public AttachmentService(DaemonSettings settings, IpamStore ipam, RouteNetlink node, ILogger log)
     {
-        this.settings = settings;
-        this.ipam = ipam;
-        this.log = log;
+        _settings = settings;
+        _ipam = ipam;
+        _log = log;
         _node = node;
         _kernelSlots = new SemaphoreSlim(settings.KernelConcurrency, settings.KernelConcurrency);
         _graveyard = new Graveyard(node, log);
@@ -50,9 +50,6 @@ public sealed class AttachmentService
 
     /// <summary>The pre-wired namespace pools; they exist once <see cref="Recover"/> has run.</summary>
     public NamespacePools Pools => _pools ?? throw new InvalidOperationException("Recover() has not run");
-
-    /// <summary>The node's pod wiring, for readiness and status.</summary>
-    public IPodDataPlane DataPlane => _dataPlane;
 
     public AttachmentStatus Status { get; }
 
@@ -70,13 +67,13 @@ public sealed class AttachmentService
     {
         _housekeeping.Recover(_endpoints, _graveyard);
         // After the attachments' recovery, so a pool entry whose veth vanished has already lost its address.
-        _pools = new NamespacePools(settings, ipam, _node, _dataPlane, _kernelSlots, log);
+        _pools = new NamespacePools(_settings, _ipam, _node, _dataPlane, _kernelSlots, _log);
         _pools.Recover();
         _housekeeping.Reroute(_pools);
-        foreach (var network in settings.Networks.Values)
+        foreach (var network in _settings.Networks.Values)
         {
-            var (capacity, inUse) = ipam.Usage(network.Name);
-            log.LogInformation("network {Network}: {InUse} of {Capacity} addresses in use after recovery", network.Name, inUse, capacity);
+            var (capacity, inUse) = _ipam.Usage(network.Name);
+            _log.LogInformation("network {Network}: {InUse} of {Capacity} addresses in use after recovery", network.Name, inUse, capacity);
         }
     }
 
@@ -118,14 +115,14 @@ public sealed class AttachmentService
     {
         // On a claimed pooled namespace the ADD only recorded the runtime's key; the claim itself is the
         // platform's and must survive.
-        if (settings.Networks.ContainsKey(request.Network) && Pools.ByCniKey(IdOf(request, out _)) is var (pool, entry))
+        if (_settings.Networks.ContainsKey(request.Network) && Pools.ByCniKey(IdOf(request, out _)) is var (pool, entry))
         {
             pool.Detach(entry, IdOf(request, out _));
             return;
         }
         var response = await DelAsync(request, CancellationToken.None);
         if (response.Code != 0)
-            log.LogWarning("{Id}: undoing an undelivered ADD failed: {Message}", IdOf(request, out _), response.Message);
+            _log.LogWarning("{Id}: undoing an undelivered ADD failed: {Message}", IdOf(request, out _), response.Message);
     }
 
     private async Task<DaemonResponse> AddAsync(DaemonRequest request, CancellationToken cancel)
@@ -136,13 +133,13 @@ public sealed class AttachmentService
         using var held = await _locks.AcquireAsync(id, cancel);
 
         string hostName = HostVethName.For(id);
-        if (ipam.Find(id) is { } existing)
+        if (_ipam.Find(id) is { } existing)
         {
             if (existing.Committed && await OnNodeAsync(() => _dataPlane.IsAlive(_node.GetLink(hostName)), cancel))
                 throw new AttachmentFailure(ErrorCodes.AlreadyExists,
                     $"{id} is already attached with {existing.Address}; DEL it before adding it again");
-            log.LogInformation("{Id}: releasing stale {Address} (its interface is gone)", id, existing.Address);
-            ipam.Release(existing);
+            _log.LogInformation("{Id}: releasing stale {Address} (its interface is gone)", id, existing.Address);
+            _ipam.Release(existing);
         }
 
         if (Pools.ByCniKey(id) is not null)
@@ -152,12 +149,12 @@ public sealed class AttachmentService
         // A claimed pooled namespace is already wired: answer what it has, without kernel work.
         if (Pools.TryAttach(network.Name, id, pod.Inode, netnsPath) is { } pooled)
         {
-            log.LogInformation("{Id}: ADD on pooled namespace {Netns} ({Ms:F2} ms)", id, netnsPath, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _log.LogInformation("{Id}: ADD on pooled namespace {Netns} ({Ms:F2} ms)", id, netnsPath, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(pooled);
         }
         // An endpoint pool entry has its address reserved and journaled already; without one, the cold path.
         var entry = _endpoints.Take(network.Name);
-        var allocation = entry ?? ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
+        var allocation = entry ?? _ipam.Reserve(id, netnsPath) ?? throw new AttachmentFailure(ErrorCodes.AddressesExhausted,
             $"network \"{network.Name}\" has no free address left in {network.Range.First}-{network.Range.Last}");
         WiredPod? wired = null;
         try
@@ -171,10 +168,10 @@ public sealed class AttachmentService
                 throw new AttachmentFailure(ErrorCodes.AlreadyExists, e.Message, e.InnerException?.Message);
             }
             if (entry is not null)
-                allocation = ipam.Rebind(entry, id, netnsPath);
+                allocation = _ipam.Rebind(entry, id, netnsPath);
             else
-                await ipam.CommitAsync(allocation);
-            log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}{Pooled} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
+                await _ipam.CommitAsync(allocation);
+            _log.LogInformation("{Id}: ADD {Address} on {Host} in {Netns}{Pooled} ({Ms:F2} ms)", id, allocation.Address, hostName, netnsPath,
                 entry is null ? "" : " (endpoint pool)", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return DaemonResponse.Success(ResultBuilder.For(network, _dataPlane, wired, netnsPath, allocation.Address));
         }
@@ -185,18 +182,18 @@ public sealed class AttachmentService
             if (entry is not null && allocation == entry)
                 _endpoints.Return(entry);
             else
-                ipam.Release(allocation);
-            log.LogWarning("{Id}: ADD failed, address {Address} released: {Error}", id, allocation.Address, e.Message);
+                _ipam.Release(allocation);
+            _log.LogWarning("{Id}: ADD failed, address {Address} released: {Error}", id, allocation.Address, e.Message);
             throw;
         }
     }
 
     private async Task<DaemonResponse> DelAsync(DaemonRequest request, CancellationToken cancel)
     {
-        if (!settings.Networks.ContainsKey(request.Network))
+        if (!_settings.Networks.ContainsKey(request.Network))
         {
             // Nothing of this network can be ours; failing would leave the pod stuck terminating.
-            log.LogWarning("DEL for unknown network \"{Network}\" ignored", request.Network);
+            _log.LogWarning("DEL for unknown network \"{Network}\" ignored", request.Network);
             return DaemonResponse.Success();
         }
         var id = IdOf(request, out _);
@@ -206,17 +203,17 @@ public sealed class AttachmentService
         {
             // The runtime is done with the namespace it was given: destroy it, the filler replaces it.
             await pool.ReleaseAsync(entry, cancel);
-            log.LogInformation("{Id}: DEL released pooled namespace {Netns}", id, entry.Path);
+            _log.LogInformation("{Id}: DEL released pooled namespace {Netns}", id, entry.Path);
             return DaemonResponse.Success();
         }
         string hostName = HostVethName.For(id);
-        var allocation = ipam.Find(id);
+        var allocation = _ipam.Find(id);
         // A runtime may send DEL without CNI_NETNS; the ADD's namespace is where the pod end was put.
         string? netns = string.IsNullOrEmpty(request.Netns) ? allocation?.Netns : request.Netns;
         bool removed = await OnNodeAsync(() => Retire(hostName, netns, id.IfName), cancel);
         if (allocation is not null)
-            ipam.Release(allocation);
-        log.LogInformation("{Id}: DEL {Address}{Removed} ({Ms:F2} ms)", id, allocation?.Address.ToString() ?? "(no address)",
+            _ipam.Release(allocation);
+        _log.LogInformation("{Id}: DEL {Address}{Removed} ({Ms:F2} ms)", id, allocation?.Address.ToString() ?? "(no address)",
             removed ? $", retired {hostName}" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return DaemonResponse.Success();
     }
@@ -229,7 +226,7 @@ public sealed class AttachmentService
         if (Pools.ByCniKey(id) is var (_, pooled))
             id = pooled.Id;
         using var held = await _locks.AcquireAsync(id, cancel);
-        var allocation = ipam.Find(id) is { Committed: true } found ? found
+        var allocation = _ipam.Find(id) is { Committed: true } found ? found
             : throw new AttachmentFailure(ErrorCodes.CheckFailed, $"{id} holds no address");
         foreach (var address in request.ExpectedAddresses ?? [])
         {
@@ -250,7 +247,7 @@ public sealed class AttachmentService
         string? problem = _dataPlane.Problem(network);
         if (problem is not null)
             return DaemonResponse.Failure(ErrorCodes.NotAvailable, $"network \"{network.Name}\": {problem}");
-        var (capacity, inUse) = ipam.Usage(network.Name);
+        var (capacity, inUse) = _ipam.Usage(network.Name);
         if (inUse >= capacity)
             return DaemonResponse.Failure(ErrorCodes.NotAvailable, $"network \"{network.Name}\": all {capacity} addresses are in use");
         return DaemonResponse.Success();
@@ -262,22 +259,22 @@ public sealed class AttachmentService
         var valid = (request.ValidAttachments ?? []).Select(a => (a.ContainerId, a.IfName)).ToHashSet();
         var started = DateTimeOffset.UtcNow;
         int released = 0;
-        foreach (var allocation in ipam.List(network.Name))
+        foreach (var allocation in _ipam.List(network.Name))
         {
             // An ADD that started after the runtime listed its attachments is not garbage.
             // Pool entries are particled's own, not the runtime's.
             if (valid.Contains((allocation.Id.ContainerId, allocation.Id.IfName)) || allocation.CreatedAt >= started || Pools.Owns(allocation.Id))
                 continue;
             using var held = await _locks.AcquireAsync(allocation.Id, cancel);
-            if (ipam.Find(allocation.Id) != allocation)
+            if (_ipam.Find(allocation.Id) != allocation)
                 continue;
             await OnNodeAsync(() => _dataPlane.Remove(HostVethName.For(allocation.Id)), cancel);
-            ipam.Release(allocation);
+            _ipam.Release(allocation);
             released++;
-            log.LogInformation("{Id}: GC released {Address}", allocation.Id, allocation.Address);
+            _log.LogInformation("{Id}: GC released {Address}", allocation.Id, allocation.Address);
         }
         await OnNodeAsync(() => { _housekeeping.RemoveOrphans(_node.DumpLinks()); return 0; }, cancel);
-        log.LogInformation("network {Network}: GC kept {Kept}, released {Released}", network.Name, valid.Count, released);
+        _log.LogInformation("network {Network}: GC kept {Kept}, released {Released}", network.Name, valid.Count, released);
         return DaemonResponse.Success();
     }
 
@@ -362,8 +359,8 @@ public sealed class AttachmentService
     }
 
     private NetworkDefinition NetworkOf(DaemonRequest request) =>
-        settings.Networks.GetValueOrDefault(request.Network) ?? throw new AttachmentFailure(ErrorCodes.InvalidNetworkConfig,
-            $"network \"{request.Network}\" is not configured in particled (configured: {string.Join(", ", settings.Networks.Keys)})");
+        _settings.Networks.GetValueOrDefault(request.Network) ?? throw new AttachmentFailure(ErrorCodes.InvalidNetworkConfig,
+            $"network \"{request.Network}\" is not configured in particled (configured: {string.Join(", ", _settings.Networks.Keys)})");
 
     private static string Require(string? value, string variable) =>
         string.IsNullOrEmpty(value) ? throw new AttachmentFailure(ErrorCodes.InvalidEnvironment, $"{variable} is required") : value;

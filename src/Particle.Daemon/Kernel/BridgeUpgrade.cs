@@ -17,22 +17,19 @@ public static class BridgeUpgrade
     public static void Migrate(RouteNetlink node, NetworkDefinition network, Link bridge, ILogger log)
     {
         var ports = node.DumpLinks().Where(l => l.MasterIndex == bridge.Index).ToList();
-        if (ports.Count == 0)
+        var ours = ports.Where(p => p.Kind == "veth" && HostVethName.IsOurs(p.Name)).ToList();
+        if (ours.Count == 0)
             return;
-        int moved = 0;
-        foreach (var port in ports)
+        foreach (var port in ours)
         {
             var batch = node.Batch().SetMaster(port.Index, 0);
-            if (port.Kind == "veth" && HostVethName.IsOurs(port.Name))
-            {
-                if (bridge.Mac is { } mac && port.Mac != mac)
-                    batch.SetDown(port.Index).SetMac(port.Index, mac);
-                batch.SetGroup(port.Index, PodKernel.Group).SetUp(port.Index);
-                moved++;
-            }
+            if (bridge.Mac is { } mac && port.Mac != mac)
+                batch.SetDown(port.Index).SetMac(port.Index, mac);
+            batch.SetGroup(port.Index, PodKernel.Group).SetUp(port.Index);
             batch.Commit();
         }
-        log.LogWarning("network {Network}: migrated bridge {Bridge} to routed pods: {Moved} pod interface(s) moved off it, {Other} other port(s) released",
-            network.Name, bridge.Name, moved, ports.Count - moved);
+        // Ports that are not pods of ours belong to whoever put them there: they stay.
+        log.LogWarning("network {Network}: migrated bridge {Bridge} to routed pods: {Moved} pod interface(s) moved off it, {Other} other port(s) left alone",
+            network.Name, bridge.Name, ours.Count, ports.Count - ours.Count);
     }
 }
