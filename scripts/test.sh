@@ -20,6 +20,9 @@ export PARTICLE_BIN_DIR=${PARTICLE_BIN_DIR:-$PWD/artifacts/bin}
 baseline=$(cat tests/baseline-release)
 export PARTICLE_BASELINE_BIN_DIR=${PARTICLE_BASELINE_BIN_DIR:-$PWD/artifacts/baseline}
 if [ "$(cat "$PARTICLE_BASELINE_BIN_DIR/commit" 2>/dev/null)" != "$baseline" ]; then
+  if ! git cat-file -e "$baseline^{commit}" 2>/dev/null; then
+    git fetch -q --depth 1 origin "$baseline" || { echo "test.sh: the bridge release $baseline (tests/baseline-release) is not in this clone's history; the upgrade test needs it" >&2; exit 1; }
+  fi
   tree=$(mktemp -d)
   git archive "$baseline" | tar -x -C "$tree"
   PARTICLE_BIN_DIR=$PARTICLE_BASELINE_BIN_DIR bash "$tree/scripts/build.sh" >/dev/null
