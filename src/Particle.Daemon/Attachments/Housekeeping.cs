@@ -43,9 +43,10 @@ public sealed class Housekeeping(DaemonSettings settings, IpamStore ipam, RouteN
     /// <summary>After the pools' own recovery: every surviving pod's route and neighbour entry, e.g. after an upgrade from the bridge.</summary>
     public void Reroute(NamespacePools pools)
     {
+        var links = node.DumpLinks();
         foreach (var network in settings.Networks.Values)
         {
-            int repaired = dataPlane.Reconcile(network, LivePods(network, pools));
+            int repaired = dataPlane.Reconcile(network, LivePods(network, pools), links);
             if (repaired > 0)
                 log.LogInformation("network {Network}: {Count} pod route or neighbour entries put in place", network.Name, repaired);
         }
@@ -60,7 +61,7 @@ public sealed class Housekeeping(DaemonSettings settings, IpamStore ipam, RouteN
         pools.Sweep(links);
         foreach (var network in settings.Networks.Values.Where(n => !broken.Contains(n.Name)))
         {
-            int repaired = dataPlane.Reconcile(network, LivePods(network, pools));
+            int repaired = dataPlane.Reconcile(network, LivePods(network, pools), links);
             if (repaired > 0)
             {
                 log.LogWarning("network {Network}: {Count} pod route or neighbour entries repaired", network.Name, repaired);

@@ -46,8 +46,9 @@ public interface IPodDataPlane
     bool IsPodDevice(Link link);
 
     /// <summary>Makes the node side of <paramref name="pods"/> (every live pod of the network) what Attach left:
-    /// lost entries put back. Returns how many entries it changed.</summary>
-    int Reconcile(NetworkDefinition network, IReadOnlyList<LivePod> pods);
+    /// lost entries put back; <paramref name="nodeLinks"/> is a recent dump of the node's devices. Returns how
+    /// many entries it changed.</summary>
+    int Reconcile(NetworkDefinition network, IReadOnlyList<LivePod> pods, IReadOnlyList<Link> nodeLinks);
 
     /// <summary>Every way the pod's wiring differs from what Attach built; empty when it is intact.</summary>
     List<string> Inspect(PodEndpoint pod);

@@ -91,12 +91,13 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
 
     public bool IsPodDevice(Link link) => link.Kind == "veth" && link.Group == PodKernel.Group && HostVethName.IsOurs(link.Name);
 
-    public int Reconcile(NetworkDefinition network, IReadOnlyList<LivePod> pods)
+    public int Reconcile(NetworkDefinition network, IReadOnlyList<LivePod> pods, IReadOnlyList<Link> nodeLinks)
     {
-        var links = node.DumpLinks().ToDictionary(l => l.Name, StringComparer.Ordinal);
+        var links = nodeLinks.ToDictionary(l => l.Name, StringComparer.Ordinal);
         var routes = node.DumpRoutes(AddressFamily.InterNetwork, Rta.RT_TABLE_MAIN)
             .Where(r => r.Protocol == PodKernel.RouteProtocol && r.Destination is { PrefixLength: 32 } d && network.Subnet.Contains(d.Address))
-            .ToList();
+            .Select(r => (r.Destination!.Value.Address, r.OutIndex))
+            .ToHashSet();
         var neighbours = node.DumpNeighbours()
             .Where(n => (n.State & Nda.NUD_PERMANENT) != 0)
             .Select(n => (n.Index, n.Address))
@@ -111,15 +112,18 @@ public sealed class RoutedPods(RouteNetlink node, SemaphoreSlim kernelSlots, Gra
                 continue;
             if (!host.IsUp)
                 repairs.SetUp(host.Index);
-            var route = HostRoute(network, host.Index, pod.Address);
-            bool routed = routes.Any(r => r.Destination == route.Destination && r.OutIndex == host.Index);
+            bool routed = routes.Contains((pod.Address, host.Index));
             if (!routed)
-                repairs.SetProxyArp(host.Index, true).AddRoute(route, replace: true);
+                repairs.SetProxyArp(host.Index, true).AddRoute(HostRoute(network, host.Index, pod.Address), replace: true);
             if (!neighbours.Contains((host.Index, pod.Address)) || !routed)
             {
                 // A pod that was not routed (attached by the bridge release, or its route lost) may hold
                 // neighbour entries for MACs the host end no longer answers to: they go, so it asks again.
-                if ((VisitPod(pod, host, forgetNeighbours: !routed) ?? pod.PodMac) is { } mac)
+                // Otherwise its namespace is only visited when its MAC is not known already.
+                var mac = pod.PodMac;
+                if (!routed || mac is null)
+                    mac = VisitPod(pod, host, forgetNeighbours: !routed) ?? mac;
+                if (mac is not null)
                     repairs.SetNeighbour(new Neighbour { Index = host.Index, Address = pod.Address, Mac = mac });
             }
         }

@@ -146,7 +146,7 @@ public sealed class CriSandboxTests : IDisposable
     }
 
     /// <summary>The calls recorded after the first <paramref name="skip"/>.</summary>
-    private List<CniCall> NewCalls(int skip) => _containerd.Recorder.Calls().Skip(skip).ToList();
+    private List<CniCall> NewCalls(int seen) => _containerd.Recorder.Calls()[seen..];
 
     private static Dictionary<string, string> Pairs(string? args) =>
         (args ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
